@@ -1,0 +1,63 @@
+/**
+ * Every expected failure the API can report, by stable code. Clients switch on `code`;
+ * messages may change. The HTTP status for each code lives in `src/http/errors.ts`.
+ */
+export const ERROR_CODES = [
+  // request shape
+  "invalid_json",
+  "invalid_content_type",
+  "body_too_large",
+  "unknown_parameter",
+  "missing_parameter",
+  "invalid_parameter",
+  "invalid_cursor",
+  "description_conflict",
+  // auth
+  "missing_api_key",
+  "invalid_api_key",
+  "insufficient_scope",
+  "invalid_operator_token",
+  // idempotency
+  "idempotency_key_reused",
+  "idempotency_in_progress",
+  "invalid_idempotency_key",
+  // resources
+  "route_not_found",
+  "invoice_not_found",
+  "merchant_not_found",
+  "api_key_not_found",
+  // invoice state
+  "invoice_not_open",
+  "invoice_paid",
+  "invoice_expired",
+  "invoice_canceled",
+  // bolt11 decoding
+  "bolt11_mixed_case",
+  "bolt11_missing_separator",
+  "bolt11_invalid_checksum",
+  "bolt11_invalid_bech32",
+  "bolt11_too_short",
+  "bolt11_invalid_prefix",
+  "bolt11_unknown_network",
+  "bolt11_invalid_amount",
+  "bolt11_invalid_signature",
+  "bolt11_unknown_required_feature",
+  "bolt11_missing_payment_hash",
+  "bolt11_malformed",
+  // concurrency
+  "conflict",
+  "rate_limited",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An expected failure: a stable code, a human message, and the parameter at fault. */
+export interface DomainError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly param?: string;
+}
+
+/** Builds a DomainError. */
+export const domainError = (code: ErrorCode, message: string, param?: string): DomainError =>
+  param === undefined ? { code, message } : { code, message, param };

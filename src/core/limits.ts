@@ -1,0 +1,33 @@
+/** Every limit in one place, each with the reason for its number. */
+export const LIMITS = {
+  /** Request bodies: the largest legitimate one (an invoice with full metadata) is under 16 KiB. */
+  maxBodyBytes: 64 * 1024,
+  /** List pages: Stripe's bound; keeps one page well inside a Worker's CPU and D1 row budgets. */
+  maxPageSize: 100,
+  defaultPageSize: 10,
+  /** Metadata: enough for order ids and tags, small enough to stay in one D1 row comfortably. */
+  maxMetadataKeys: 20,
+  maxMetadataKeyChars: 40,
+  maxMetadataValueChars: 500,
+  /** BOLT #11 `d` field: data_length is 10 bits of 5-bit words → at most 639 bytes. */
+  maxDescriptionBytes: 639,
+  maxOrderIdChars: 200,
+  /** Invoice expiry: at least a minute to pay, at most a week (BOLT #11 `x` allows more, wallets don't). */
+  minExpirySeconds: 60,
+  maxExpirySeconds: 604_800,
+  defaultExpirySeconds: 3_600,
+  /** Idempotency keys: UUIDs fit easily; bounded so the key index stays small. */
+  maxIdempotencyKeyChars: 255,
+  /** How long a stored idempotent response is replayed (Stripe keeps 24 h). */
+  idempotencyRetentionSeconds: 86_400,
+  /** A request that holds an idempotency key longer than this is presumed dead and may be retaken. */
+  idempotencyLockSeconds: 60,
+  /** API keys a merchant can hold at once; rotation needs two, automation a few more. */
+  maxApiKeysPerMerchant: 20,
+  maxNameChars: 200,
+  /** Rows the cron touches per tick: each expiry is a 3-statement batch; 100 stays far below the
+   * Workers subrequest limit (1,000) and a tick's CPU budget. */
+  expirySweepRowsPerTick: 100,
+  /** BOLT #11 strings: 7,089 chars is the longest a 1023-word field set can make; real ones are < 2,000. */
+  maxBolt11Chars: 7_089,
+} as const;

@@ -1,0 +1,65 @@
+/** Drizzle mirror of migrations/*.sql (the SQL is the source of truth; docs/storage.md explains it). */
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const merchants = sqliteTable("merchants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  prefix: text("prefix").notNull(),
+  keyHash: text("key_hash").notNull(),
+  scopes: text("scopes").notNull(),
+  label: text("label"),
+  createdAt: integer("created_at").notNull(),
+  revokedAt: integer("revoked_at"),
+});
+
+export const invoices = sqliteTable("invoices", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  status: text("status", { enum: ["open", "paid", "expired", "canceled"] }).notNull(),
+  amountMsat: integer("amount_msat").notNull(),
+  description: text("description"),
+  descriptionHash: text("description_hash"),
+  paymentHash: text("payment_hash").notNull(),
+  paymentSecret: text("payment_secret").notNull(),
+  preimage: text("preimage").notNull(),
+  bolt11: text("bolt11").notNull(),
+  expirySeconds: integer("expiry_seconds").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  paidAt: integer("paid_at"),
+  canceledAt: integer("canceled_at"),
+  expiredAt: integer("expired_at"),
+  metadata: text("metadata").notNull(),
+  orderId: text("order_id"),
+});
+
+export const events = sqliteTable("events", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id"),
+  type: text("type").notNull(),
+  objectId: text("object_id").notNull(),
+  dedupeKey: text("dedupe_key").notNull(),
+  createdAt: integer("created_at").notNull(),
+  data: text("data").notNull(),
+});
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    state: text("state", { enum: ["in_progress", "done"] }).notNull(),
+    statusCode: integer("status_code"),
+    responseBody: text("response_body"),
+    createdAt: integer("created_at").notNull(),
+    lockedUntil: integer("locked_until").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);

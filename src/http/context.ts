@@ -1,0 +1,36 @@
+import type { Config, Env } from "../config";
+import type { Clock } from "../core/clock";
+import type { RandomBytes } from "../core/ids";
+import type { Db } from "../db/client";
+import type { Scope } from "../merchants/merchant";
+
+/** Who is calling: a merchant's API key or the operator. */
+export type Principal =
+  | {
+      readonly kind: "merchant";
+      readonly merchantId: string;
+      readonly keyId: string;
+      readonly scopes: readonly Scope[];
+    }
+  | { readonly kind: "operator" };
+
+/** Per-request context every handler sees. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: Config;
+    db: Db;
+    clock: Clock;
+    random: RandomBytes;
+    principal: Principal | undefined;
+    /** Raw JSON body text of a POST/PATCH, kept for the idempotency fingerprint. */
+    rawBody: string | undefined;
+  };
+};
+
+/** Dependencies the app is built with; tests pass their own clock. */
+export interface AppDeps {
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+}

@@ -1,0 +1,84 @@
+/** The one map from error codes to HTTP status and error type, and the error body renderer. */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { DomainError, ErrorCode } from "../core/errors";
+
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "idempotency_error"
+  | "state_error"
+  | "rate_limit_error"
+  | "api_error";
+
+/** HTTP status and error type for every code. Exhaustive: a new code fails typecheck until mapped. */
+export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; type: ErrorType } {
+  switch (code) {
+    case "invalid_json":
+    case "invalid_content_type":
+    case "unknown_parameter":
+    case "missing_parameter":
+    case "invalid_parameter":
+    case "invalid_cursor":
+    case "description_conflict":
+    case "invalid_idempotency_key":
+    case "bolt11_mixed_case":
+    case "bolt11_missing_separator":
+    case "bolt11_invalid_checksum":
+    case "bolt11_invalid_bech32":
+    case "bolt11_too_short":
+    case "bolt11_invalid_prefix":
+    case "bolt11_unknown_network":
+    case "bolt11_invalid_amount":
+    case "bolt11_invalid_signature":
+    case "bolt11_unknown_required_feature":
+    case "bolt11_missing_payment_hash":
+    case "bolt11_malformed":
+      return { status: 400, type: "invalid_request_error" };
+    case "body_too_large":
+      return { status: 413, type: "invalid_request_error" };
+    case "missing_api_key":
+    case "invalid_api_key":
+    case "invalid_operator_token":
+      return { status: 401, type: "authentication_error" };
+    case "insufficient_scope":
+      return { status: 403, type: "permission_error" };
+    case "route_not_found":
+    case "invoice_not_found":
+    case "merchant_not_found":
+    case "api_key_not_found":
+      return { status: 404, type: "invalid_request_error" };
+    case "idempotency_in_progress":
+      return { status: 409, type: "idempotency_error" };
+    case "idempotency_key_reused":
+      return { status: 422, type: "idempotency_error" };
+    case "invoice_not_open":
+    case "invoice_paid":
+    case "invoice_canceled":
+    case "conflict":
+      return { status: 409, type: "state_error" };
+    case "invoice_expired":
+      return { status: 410, type: "state_error" };
+    case "rate_limited":
+      return { status: 429, type: "rate_limit_error" };
+  }
+}
+
+/** The error body clients see: `{error: {type, code, message, param?}}`. */
+export function errorBody(error: DomainError) {
+  const { type } = errorStatus(error.code);
+  return {
+    error: {
+      type,
+      code: error.code,
+      message: error.message,
+      ...(error.param === undefined ? {} : { param: error.param }),
+    },
+  };
+}
+
+/** Renders a DomainError as its HTTP response. */
+export function fail(c: Context, error: DomainError) {
+  return c.json(errorBody(error), errorStatus(error.code).status);
+}

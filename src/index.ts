@@ -1,0 +1,19 @@
+/** Worker entry: wiring only. */
+import { buildApp } from "./app";
+import type { Env } from "./config";
+import { systemClock } from "./core/clock";
+import { runTick } from "./scheduled";
+
+const random = (length: number) => crypto.getRandomValues(new Uint8Array(length));
+const app = buildApp({ clock: systemClock, random });
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      runTick(env, systemClock, random).then((report) =>
+        console.log(JSON.stringify({ cron: "tick", ...report })),
+      ),
+    );
+  },
+} satisfies ExportedHandler<Env>;

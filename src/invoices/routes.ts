@@ -1,0 +1,136 @@
+/** Invoice routes: parse → call the service → render. */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { unixSeconds } from "../core/clock";
+import { domainError } from "../core/errors";
+import { LIMITS } from "../core/limits";
+import { merchantAuth, merchantId } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { fail } from "../http/errors";
+import { idempotent } from "../http/idempotency";
+import { bearerSecurity, errorResponses, IdParam, listOf, renderList } from "../http/schemas";
+import { validationHook } from "../http/validation";
+import { cancelInvoice, createAndStore, readInvoice } from "./service";
+import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
+import { listInvoices } from "./store";
+import { renderInvoice } from "./view";
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const tags = ["Invoices"];
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/invoices",
+  tags,
+  summary: "Create an invoice",
+  security: bearerSecurity,
+  middleware: [merchantAuth("invoices:write"), idempotent] as const,
+  request: { body: { content: { "application/json": { schema: CreateInvoiceBody } }, required: true } },
+  responses: {
+    201: json(InvoiceSchema, "The new open invoice"),
+    ...errorResponses(400, 401, 403, 409, 413, 422),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/invoices/{id}",
+  tags,
+  summary: "Retrieve an invoice",
+  security: bearerSecurity,
+  middleware: [merchantAuth("invoices:read")] as const,
+  request: { params: IdParam },
+  responses: { 200: json(InvoiceSchema, "The invoice"), ...errorResponses(401, 403, 404) },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/invoices",
+  tags,
+  summary: "List invoices, newest first",
+  security: bearerSecurity,
+  middleware: [merchantAuth("invoices:read")] as const,
+  request: { query: ListInvoicesQuery },
+  responses: {
+    200: json(listOf(InvoiceSchema, "InvoiceList"), "A page of invoices"),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/v1/invoices/{id}/cancel",
+  tags,
+  summary: "Cancel an open invoice",
+  security: bearerSecurity,
+  middleware: [merchantAuth("invoices:write"), idempotent] as const,
+  request: { params: IdParam },
+  responses: {
+    200: json(InvoiceSchema, "The canceled invoice"),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 422),
+  },
+});
+
+/** Mounts the invoice routes. */
+export function invoiceRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const invoice = await createAndStore(
+      c.var.db,
+      {
+        amountMsat: BigInt(body.amount_msat),
+        description: body.description ?? null,
+        descriptionHash: body.description_hash ?? null,
+        expirySeconds: body.expiry_seconds ?? LIMITS.defaultExpirySeconds,
+        metadata: body.metadata ?? {},
+        orderId: body.order_id ?? null,
+      },
+      {
+        merchantId: merchantId(c.var.principal),
+        network: c.var.config.network,
+        nodeSecretKey: c.var.config.keys.node.secretKey,
+        nowMs: c.var.clock.nowMs(),
+        random: c.var.random,
+      },
+    );
+    return c.json(renderInvoice(invoice, invoice.createdAt), 201);
+  });
+
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid("param");
+    const at = { nowMs: c.var.clock.nowMs(), random: c.var.random };
+    const invoice = await readInvoice(c.var.db, merchantId(c.var.principal), id, at);
+    if (!invoice) return fail(c, domainError("invoice_not_found", `no invoice '${id}'`, "id")) as never;
+    return c.json(renderInvoice(invoice, unixSeconds(c.var.clock)), 200);
+  });
+
+  app.openapi(list, async (c) => {
+    const query = c.req.valid("query");
+    const limit = query.limit ?? LIMITS.defaultPageSize;
+    const now = unixSeconds(c.var.clock);
+    const rows = await listInvoices(c.var.db, merchantId(c.var.principal), {
+      status: query.status,
+      limit,
+      startingAfter: query.starting_after,
+      nowSeconds: now,
+    });
+    return c.json(
+      renderList(rows, limit, (inv) => renderInvoice(inv, now)),
+      200,
+    );
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const at = { nowMs: c.var.clock.nowMs(), random: c.var.random };
+    const result = await cancelInvoice(c.var.db, merchantId(c.var.principal), id, at);
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderInvoice(result.value, unixSeconds(c.var.clock)), 200);
+  });
+
+  return app;
+}

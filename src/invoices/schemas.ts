@@ -1,0 +1,82 @@
+/** Invoice request/response schemas: validation at the edge and the OpenAPI description, one source. */
+import { z } from "@hono/zod-openapi";
+import { LIMITS } from "../core/limits";
+import { pageQuery, withCode } from "../http/schemas";
+import { INVOICE_STATUSES } from "./invoice";
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+
+export const CreateInvoiceBody = z
+  .strictObject({
+    amount_msat: z
+      .number()
+      .int()
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER)
+      .openapi({ description: "Amount in millisatoshi (integer, 1 … 2^53−1)", example: 150_000 }),
+    description: z
+      .string()
+      .refine((s) => utf8Bytes(s) <= LIMITS.maxDescriptionBytes, {
+        message: `description is limited to ${LIMITS.maxDescriptionBytes} UTF-8 bytes (BOLT #11)`,
+      })
+      .optional()
+      .openapi({ example: "1 cup coffee" }),
+    description_hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "description_hash must be 32 bytes of lower-case hex")
+      .optional()
+      .openapi({ description: "SHA-256 of a long description, committed in the invoice instead of it" }),
+    expiry_seconds: z
+      .number()
+      .int()
+      .min(LIMITS.minExpirySeconds)
+      .max(LIMITS.maxExpirySeconds)
+      .optional()
+      .openapi({ default: LIMITS.defaultExpirySeconds }),
+    metadata: z
+      .record(z.string().min(1).max(LIMITS.maxMetadataKeyChars), z.string().max(LIMITS.maxMetadataValueChars))
+      .refine((m) => Object.keys(m).length <= LIMITS.maxMetadataKeys, {
+        message: `metadata holds at most ${LIMITS.maxMetadataKeys} keys`,
+      })
+      .optional()
+      .openapi({ description: "Your key–value pairs, returned as given", example: { sku: "espresso" } }),
+    order_id: z.string().min(1).max(LIMITS.maxOrderIdChars).optional().openapi({ example: "order-1042" }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.description !== undefined && body.description_hash !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["description_hash"],
+        message: "give description or description_hash, not both",
+        ...withCode("description_conflict"),
+      });
+    }
+  })
+  .openapi("CreateInvoiceRequest");
+
+export const InvoiceSchema = z
+  .object({
+    id: z.string().openapi({ example: "inv_01jfz3k9q8x7w6v5t4s3r2p1n0" }),
+    object: z.literal("invoice"),
+    status: z.enum(INVOICE_STATUSES),
+    amount_msat: z.number().int(),
+    description: z.string().nullable(),
+    description_hash: z.string().nullable(),
+    payment_hash: z.string(),
+    bolt11: z.string(),
+    expiry_seconds: z.number().int(),
+    created_at: z.number().int(),
+    expires_at: z.number().int(),
+    paid_at: z.number().int().nullable(),
+    canceled_at: z.number().int().nullable(),
+    expired_at: z.number().int().nullable(),
+    preimage: z.string().nullable().openapi({ description: "Revealed only once the invoice is paid" }),
+    metadata: z.record(z.string(), z.string()),
+    order_id: z.string().nullable(),
+  })
+  .openapi("Invoice");
+
+export const ListInvoicesQuery = z.strictObject({
+  status: z.enum(INVOICE_STATUSES).optional(),
+  ...pageQuery("invoice"),
+});

@@ -1,0 +1,101 @@
+/** Invoice use cases: load → decide (rules.ts) → persist in one batch (store.ts). */
+import { domainError, type DomainError } from "../core/errors";
+import { newId, type RandomBytes } from "../core/ids";
+import { err, ok, type Result } from "../core/result";
+import { type Db, isGuardAbort, runBatch } from "../db/client";
+import type { EventType, OutboxEvent } from "../events/event";
+import { insertEventIfChangedStatement, insertEventStatement } from "../events/store";
+import type { Invoice, InvoiceRequest } from "./invoice";
+import { cancel, type CreateContext, createInvoice, expired, needsExpiry } from "./rules";
+import { cancelStatements, dueForExpiry, expireStatement, getInvoice, insertInvoiceStatement } from "./store";
+import { renderInvoice } from "./view";
+
+export interface Moment {
+  readonly nowMs: number;
+  readonly random: RandomBytes;
+}
+
+const seconds = (at: Moment) => Math.floor(at.nowMs / 1000);
+
+/** The outbox event announcing an invoice change. */
+function invoiceEvent(type: EventType, invoice: Invoice, at: Moment): OutboxEvent {
+  return {
+    id: newId("event", at.nowMs, at.random),
+    merchantId: invoice.merchantId,
+    type,
+    objectId: invoice.id,
+    dedupeKey: `${type}:${invoice.id}`,
+    createdAt: seconds(at),
+    object: renderInvoice(invoice, seconds(at)),
+  };
+}
+
+/** Creates an invoice and its `invoice.created` event in one batch. */
+export async function createAndStore(db: Db, request: InvoiceRequest, ctx: CreateContext): Promise<Invoice> {
+  const invoice = createInvoice(request, ctx);
+  await runBatch(db, [
+    insertInvoiceStatement(db, invoice),
+    insertEventStatement(db, invoiceEvent("invoice.created", invoice, ctx)),
+  ]);
+  return invoice;
+}
+
+/** Persists the expiry of an open invoice whose time ran out; exactly one writer emits the event. */
+async function persistExpiry(db: Db, invoice: Invoice, at: Moment): Promise<Invoice> {
+  const next = expired(invoice);
+  await runBatch(db, [
+    expireStatement(db, next),
+    insertEventIfChangedStatement(db, invoiceEvent("invoice.expired", next, at)),
+  ]);
+  return next;
+}
+
+/** A merchant's invoice, with expiry enforced on read. */
+export async function readInvoice(
+  db: Db,
+  merchantId: string,
+  id: string,
+  at: Moment,
+): Promise<Invoice | null> {
+  const invoice = await getInvoice(db, merchantId, id);
+  if (invoice && needsExpiry(invoice, seconds(at))) return persistExpiry(db, invoice, at);
+  return invoice;
+}
+
+/** Cancels an open invoice (guarded batch with its event); paid or expired ones fail. */
+export async function cancelInvoice(
+  db: Db,
+  merchantId: string,
+  id: string,
+  at: Moment,
+): Promise<Result<Invoice, DomainError>> {
+  const invoice = await readInvoice(db, merchantId, id, at);
+  if (!invoice) return err(domainError("invoice_not_found", `no invoice '${id}'`, "id"));
+  const decision = cancel(invoice, seconds(at));
+  if (!decision.ok) return decision;
+  if (!decision.value.changed) return ok(decision.value.invoice);
+  const next = decision.value.invoice;
+  try {
+    await runBatch(db, [
+      ...cancelStatements(db, next, seconds(at)),
+      insertEventStatement(db, invoiceEvent("invoice.canceled", next, at)),
+    ]);
+  } catch (error) {
+    if (!isGuardAbort(error)) throw error;
+    // Someone changed the invoice between our read and our write: decide again on what is there now.
+    const current = await readInvoice(db, merchantId, id, at);
+    if (!current) throw error;
+    const again = cancel(current, seconds(at));
+    if (!again.ok) return again;
+    if (!again.value.changed) return ok(again.value.invoice);
+    return err(domainError("conflict", "the invoice changed while canceling; retry"));
+  }
+  return ok(next);
+}
+
+/** One cron tick of expiry: expires due invoices (bounded), returns how many it handled. */
+export async function sweepExpired(db: Db, at: Moment, limit: number): Promise<number> {
+  const due = await dueForExpiry(db, seconds(at), limit);
+  for (const invoice of due) await persistExpiry(db, invoice, at);
+  return due.length;
+}

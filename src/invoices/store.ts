@@ -1,0 +1,111 @@
+/** The only module that reads and writes invoices. */
+import { and, desc, eq, gt, lt, lte, or, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type Db, guardChanged } from "../db/client";
+import { invoices } from "../db/schema";
+import type { Invoice, InvoiceStatus } from "./invoice";
+
+type Row = typeof invoices.$inferSelect;
+
+const fromRow = (row: Row): Invoice => ({
+  ...row,
+  amountMsat: BigInt(row.amountMsat),
+  metadata: JSON.parse(row.metadata) as Record<string, string>,
+});
+
+/** Statement inserting a new invoice. */
+export function insertInvoiceStatement(db: Db, invoice: Invoice): BatchItem<"sqlite"> {
+  return db.insert(invoices).values({
+    ...invoice,
+    amountMsat: Number(invoice.amountMsat),
+    metadata: JSON.stringify(invoice.metadata),
+  });
+}
+
+/** A merchant's invoice by id, or null (another merchant's invoice is not found). */
+export async function getInvoice(db: Db, merchantId: string, id: string): Promise<Invoice | null> {
+  const row = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.id, id), eq(invoices.merchantId, merchantId)))
+    .get();
+  return row ? fromRow(row) : null;
+}
+
+/** Condition for an effective status at `now` (open-but-past-expiry counts as expired). */
+function statusCondition(status: InvoiceStatus, nowSeconds: number): SQL | undefined {
+  if (status === "open") return and(eq(invoices.status, "open"), gt(invoices.expiresAt, nowSeconds));
+  if (status === "expired") {
+    return or(
+      eq(invoices.status, "expired"),
+      and(eq(invoices.status, "open"), lte(invoices.expiresAt, nowSeconds)),
+    );
+  }
+  return eq(invoices.status, status);
+}
+
+/** One page of a merchant's invoices, newest first; returns up to limit + 1 rows to tell has_more. */
+export async function listInvoices(
+  db: Db,
+  merchantId: string,
+  query: {
+    status: InvoiceStatus | undefined;
+    limit: number;
+    startingAfter: string | undefined;
+    nowSeconds: number;
+  },
+): Promise<Invoice[]> {
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.merchantId, merchantId),
+        query.status ? statusCondition(query.status, query.nowSeconds) : undefined,
+        query.startingAfter ? lt(invoices.id, query.startingAfter) : undefined,
+      ),
+    )
+    .orderBy(desc(invoices.id))
+    .limit(query.limit + 1)
+    .all();
+  return rows.map(fromRow);
+}
+
+/** Guarded cancel: aborts the batch unless the invoice is still open and unexpired. */
+export function cancelStatements(db: Db, invoice: Invoice, nowSeconds: number): BatchItem<"sqlite">[] {
+  return [
+    db
+      .update(invoices)
+      .set({ status: "canceled", canceledAt: invoice.canceledAt })
+      .where(
+        and(eq(invoices.id, invoice.id), eq(invoices.status, "open"), gt(invoices.expiresAt, nowSeconds)),
+      ),
+    guardChanged(db, "invoice_not_open"),
+  ];
+}
+
+/** Expiry: a no-op when another writer got there first (the event that follows checks changes()). */
+export function expireStatement(db: Db, invoice: Invoice): BatchItem<"sqlite"> {
+  return db
+    .update(invoices)
+    .set({ status: "expired", expiredAt: invoice.expiredAt })
+    .where(
+      and(
+        eq(invoices.id, invoice.id),
+        eq(invoices.status, "open"),
+        lte(invoices.expiresAt, invoice.expiresAt),
+      ),
+    );
+}
+
+/** Open invoices whose expiry has passed, oldest first, for the cron sweep. */
+export async function dueForExpiry(db: Db, nowSeconds: number, limit: number): Promise<Invoice[]> {
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.status, "open"), lte(invoices.expiresAt, nowSeconds)))
+    .orderBy(invoices.expiresAt)
+    .limit(limit)
+    .all();
+  return rows.map(fromRow);
+}

@@ -1,0 +1,20 @@
+/** Merchants and their API keys. */
+export const SCOPES = ["invoices:read", "invoices:write", "api_keys:read", "api_keys:write"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Merchant {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly prefix: string;
+  readonly keyHash: string;
+  readonly scopes: readonly Scope[];
+  readonly label: string | null;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}

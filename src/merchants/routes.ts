@@ -1,0 +1,193 @@
+/** Operator routes (merchants, their keys) and merchant self-service key routes. */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { domainError } from "../core/errors";
+import { LIMITS } from "../core/limits";
+import { merchantAuth, merchantId, operatorAuth } from "../http/auth";
+import type { AppEnv } from "../http/context";
+import { fail } from "../http/errors";
+import { idempotent } from "../http/idempotency";
+import { bearerSecurity, errorResponses, IdParam, listOf, renderList } from "../http/schemas";
+import { validationHook } from "../http/validation";
+import { SCOPES, type Scope } from "./merchant";
+import { hasScope } from "./rules";
+import {
+  ApiKeySchema,
+  CreateApiKeyBody,
+  CreateMerchantBody,
+  ListApiKeysQuery,
+  NewApiKeySchema,
+  NewMerchantSchema,
+} from "./schemas";
+import { addApiKey, createMerchant, revokeKey } from "./service";
+import { listApiKeys } from "./store";
+import { renderApiKey, renderMerchant, renderNewApiKey } from "./view";
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
+const KeyParams = z.object({ id: z.string().min(1).max(64), key_id: z.string().min(1).max(64) });
+const admin = ["Operator"];
+const keys = ["API keys"];
+
+const createMerchantRoute = createRoute({
+  method: "post",
+  path: "/v1/admin/merchants",
+  tags: admin,
+  summary: "Create a merchant and its first secret key",
+  security: bearerSecurity,
+  middleware: [operatorAuth, idempotent] as const,
+  request: body(CreateMerchantBody),
+  responses: {
+    201: json(NewMerchantSchema, "The merchant and its key (secret shown once)"),
+    ...errorResponses(400, 401, 413, 422),
+  },
+});
+
+const adminListKeys = createRoute({
+  method: "get",
+  path: "/v1/admin/merchants/{id}/api-keys",
+  tags: admin,
+  summary: "List a merchant's API keys (prefixes only)",
+  security: bearerSecurity,
+  middleware: [operatorAuth] as const,
+  request: { params: IdParam, query: ListApiKeysQuery },
+  responses: { 200: json(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"), ...errorResponses(400, 401) },
+});
+
+const adminCreateKey = createRoute({
+  method: "post",
+  path: "/v1/admin/merchants/{id}/api-keys",
+  tags: admin,
+  summary: "Create another key for a merchant",
+  security: bearerSecurity,
+  middleware: [operatorAuth, idempotent] as const,
+  request: { params: IdParam, ...body(CreateApiKeyBody) },
+  responses: {
+    201: json(NewApiKeySchema, "The key (secret shown once)"),
+    ...errorResponses(400, 401, 404, 422),
+  },
+});
+
+const adminRevokeKey = createRoute({
+  method: "delete",
+  path: "/v1/admin/merchants/{id}/api-keys/{key_id}",
+  tags: admin,
+  summary: "Revoke a merchant's key",
+  security: bearerSecurity,
+  middleware: [operatorAuth] as const,
+  request: { params: KeyParams },
+  responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses(401, 404) },
+});
+
+const listKeysRoute = createRoute({
+  method: "get",
+  path: "/v1/api-keys",
+  tags: keys,
+  summary: "List your API keys (prefixes only)",
+  security: bearerSecurity,
+  middleware: [merchantAuth("api_keys:read")] as const,
+  request: { query: ListApiKeysQuery },
+  responses: {
+    200: json(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"),
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const createKeyRoute = createRoute({
+  method: "post",
+  path: "/v1/api-keys",
+  tags: keys,
+  summary: "Create a key with at most the scopes of the calling key",
+  security: bearerSecurity,
+  middleware: [merchantAuth("api_keys:write"), idempotent] as const,
+  request: body(CreateApiKeyBody),
+  responses: {
+    201: json(NewApiKeySchema, "The key (secret shown once)"),
+    ...errorResponses(400, 401, 403, 422),
+  },
+});
+
+const revokeKeyRoute = createRoute({
+  method: "delete",
+  path: "/v1/api-keys/{id}",
+  tags: keys,
+  summary: "Revoke one of your keys",
+  security: bearerSecurity,
+  middleware: [merchantAuth("api_keys:write")] as const,
+  request: { params: IdParam },
+  responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses(401, 403, 404) },
+});
+
+const at = (c: { var: AppEnv["Variables"] }) => ({ nowMs: c.var.clock.nowMs(), random: c.var.random });
+
+/** Mounts operator and key-management routes. */
+export function merchantRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(createMerchantRoute, async (c) => {
+    const { name, scopes } = c.req.valid("json");
+    const { merchant, key } = await createMerchant(c.var.db, name, scopes ?? SCOPES, at(c));
+    return c.json({ merchant: renderMerchant(merchant), api_key: renderNewApiKey(key) }, 201);
+  });
+
+  app.openapi(adminListKeys, async (c) => {
+    const { id } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const limit = query.limit ?? LIMITS.defaultPageSize;
+    const rows = await listApiKeys(c.var.db, id, { limit, startingAfter: query.starting_after });
+    return c.json(renderList(rows, limit, renderApiKey), 200);
+  });
+
+  app.openapi(adminCreateKey, async (c) => {
+    const { id } = c.req.valid("param");
+    const { scopes, label } = c.req.valid("json");
+    const result = await addApiKey(c.var.db, id, scopes ?? SCOPES, label ?? null, at(c));
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderNewApiKey(result.value), 201);
+  });
+
+  app.openapi(adminRevokeKey, async (c) => {
+    const { id, key_id } = c.req.valid("param");
+    const result = await revokeKey(c.var.db, id, key_id, at(c));
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderApiKey(result.value), 200);
+  });
+
+  app.openapi(listKeysRoute, async (c) => {
+    const query = c.req.valid("query");
+    const limit = query.limit ?? LIMITS.defaultPageSize;
+    const rows = await listApiKeys(c.var.db, merchantId(c.var.principal), {
+      limit,
+      startingAfter: query.starting_after,
+    });
+    return c.json(renderList(rows, limit, renderApiKey), 200);
+  });
+
+  app.openapi(createKeyRoute, async (c) => {
+    const { scopes, label } = c.req.valid("json");
+    const principal = c.var.principal;
+    const granted: readonly Scope[] = principal?.kind === "merchant" ? principal.scopes : [];
+    const wanted = scopes ?? granted;
+    const excess = wanted.find((s) => !hasScope(granted, s));
+    if (excess) {
+      return fail(
+        c,
+        domainError("insufficient_scope", `the calling key cannot grant '${excess}'`, "scopes"),
+      ) as never;
+    }
+    const result = await addApiKey(c.var.db, merchantId(principal), wanted, label ?? null, at(c));
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderNewApiKey(result.value), 201);
+  });
+
+  app.openapi(revokeKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await revokeKey(c.var.db, merchantId(c.var.principal), id, at(c));
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderApiKey(result.value), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,60 @@
+/** Merchant and API key schemas (validation and OpenAPI). */
+import { z } from "@hono/zod-openapi";
+import { LIMITS } from "../core/limits";
+import { pageQuery } from "../http/schemas";
+import { SCOPES } from "./merchant";
+
+const Scopes = z
+  .array(z.enum(SCOPES))
+  .min(1)
+  .max(SCOPES.length * 2)
+  .openapi({ description: "Scopes granted; a ':write' scope includes its ':read'" });
+
+export const CreateMerchantBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(LIMITS.maxNameChars).openapi({ example: "Corner Coffee" }),
+    scopes: Scopes.optional(),
+  })
+  .openapi("CreateMerchantRequest");
+
+export const CreateApiKeyBody = z
+  .strictObject({
+    scopes: Scopes.optional(),
+    label: z
+      .string()
+      .trim()
+      .min(1)
+      .max(LIMITS.maxNameChars)
+      .optional()
+      .openapi({ example: "checkout server" }),
+  })
+  .openapi("CreateApiKeyRequest");
+
+export const MerchantSchema = z
+  .object({ id: z.string(), object: z.literal("merchant"), name: z.string(), created_at: z.number().int() })
+  .openapi("Merchant");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("api_key"),
+    merchant_id: z.string(),
+    prefix: z
+      .string()
+      .openapi({ description: "First characters of the key, to recognise it", example: "sk_Ab3dE9xQ…" }),
+    scopes: z.array(z.enum(SCOPES)),
+    label: z.string().nullable(),
+    created_at: z.number().int(),
+    revoked_at: z.number().int().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const NewApiKeySchema = ApiKeySchema.extend({
+  secret: z.string().openapi({ description: "The key itself. Shown once, never again.", example: "sk_…" }),
+}).openapi("NewApiKey");
+
+export const NewMerchantSchema = z
+  .object({ merchant: MerchantSchema, api_key: NewApiKeySchema })
+  .openapi("NewMerchant");
+
+export const ListApiKeysQuery = z.strictObject({ ...pageQuery("apiKey") });

@@ -1,0 +1,91 @@
+/** The only module that reads and writes merchants and API keys. */
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { apiKeys, merchants } from "../db/schema";
+import type { ApiKey, Merchant, Scope } from "./merchant";
+
+const toApiKey = (row: typeof apiKeys.$inferSelect): ApiKey => ({
+  ...row,
+  scopes: JSON.parse(row.scopes) as Scope[],
+});
+
+/** Statements that create a merchant with its first key (one batch). */
+export function createMerchantStatements(db: Db, merchant: Merchant, key: ApiKey) {
+  return [db.insert(merchants).values(merchant), insertApiKeyStatement(db, key)] as const;
+}
+
+/** Statement inserting an API key row. */
+export function insertApiKeyStatement(db: Db, key: ApiKey) {
+  return db.insert(apiKeys).values({ ...key, scopes: JSON.stringify(key.scopes) });
+}
+
+/** A merchant by id, or null. */
+export async function getMerchant(db: Db, id: string): Promise<Merchant | null> {
+  const row = await db.select().from(merchants).where(eq(merchants.id, id)).get();
+  return row ?? null;
+}
+
+/** Active (unrevoked) keys whose lookup prefix matches; usually one. */
+export async function activeKeysByPrefix(db: Db, prefix: string): Promise<ApiKey[]> {
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
+    .all();
+  return rows.map(toApiKey);
+}
+
+/** A merchant's keys, newest first, one page. */
+export async function listApiKeys(
+  db: Db,
+  merchantId: string,
+  page: { limit: number; startingAfter: string | undefined },
+): Promise<ApiKey[]> {
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.merchantId, merchantId),
+        page.startingAfter ? lt(apiKeys.id, page.startingAfter) : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.id))
+    .limit(page.limit + 1)
+    .all();
+  return rows.map(toApiKey);
+}
+
+/** How many unrevoked keys a merchant holds. */
+export async function countActiveKeys(db: Db, merchantId: string): Promise<number> {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.merchantId, merchantId), isNull(apiKeys.revokedAt)))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** One of a merchant's keys, or null (another merchant's key is not found). */
+export async function getApiKey(db: Db, merchantId: string, id: string): Promise<ApiKey | null> {
+  const row = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.merchantId, merchantId)))
+    .get();
+  return row ? toApiKey(row) : null;
+}
+
+/** Revokes a key; revoking a revoked key keeps its first revocation time. */
+export async function revokeApiKey(
+  db: Db,
+  merchantId: string,
+  id: string,
+  nowSeconds: number,
+): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: nowSeconds })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.merchantId, merchantId), isNull(apiKeys.revokedAt)))
+    .run();
+}
