@@ -1,7 +1,5 @@
 /** The only module that writes the event outbox. */
-import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../db/client";
+import { type Db, rawStatement, type Statement, statement } from "../db/client";
 import { events } from "../db/schema";
 import { type OutboxEvent, renderEvent } from "./event";
 
@@ -16,19 +14,26 @@ const row = (event: OutboxEvent) => ({
 });
 
 /** Statement inserting an event; put it in the batch of the change it announces. */
-export function insertEventStatement(db: Db, event: OutboxEvent): BatchItem<"sqlite"> {
-  return db.insert(events).values(row(event));
+export function insertEventStatement(db: Db, event: OutboxEvent): Statement {
+  return statement(db, db.insert(events).values(row(event)));
 }
 
 /**
  * Inserts the event only when the statement just before it changed a row: for idempotent
  * transitions (expiry) that several writers may race to make, exactly one announces it.
  */
-export function insertEventIfChangedStatement(db: Db, event: OutboxEvent): BatchItem<"sqlite"> {
+export function insertEventIfChangedStatement(db: Db, event: OutboxEvent): Statement {
   const r = row(event);
-  return db.run(
-    sql`INSERT INTO events (id, merchant_id, type, object_id, dedupe_key, created_at, data)
-        SELECT ${r.id}, ${r.merchantId}, ${r.type}, ${r.objectId}, ${r.dedupeKey}, ${r.createdAt}, ${r.data}
-        WHERE changes() = 1`,
+  return rawStatement(
+    db,
+    `INSERT INTO events (id, merchant_id, type, object_id, dedupe_key, created_at, data)
+     SELECT ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
+    r.id,
+    r.merchantId,
+    r.type,
+    r.objectId,
+    r.dedupeKey,
+    r.createdAt,
+    r.data,
   );
 }

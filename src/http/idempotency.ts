@@ -1,4 +1,4 @@
-/** `Idempotency-Key` on POSTs: same key + same request → same response; different request → 422. */
+/** `Idempotency-Key` on POSTs: same key + same request → same success; different request → 422. */
 import { createMiddleware } from "hono/factory";
 import { unixSeconds } from "../core/clock";
 import { LIMITS } from "../core/limits";
@@ -51,7 +51,9 @@ export const idempotent = createMiddleware<AppEnv>(async (c, next) => {
     await releaseKey(db, ref);
     throw error;
   }
-  if (c.res.status >= 500) {
+  // Only successes are kept (as Stripe does): a rejected request changed nothing, so its key
+  // is freed and a corrected retry with the same key runs normally.
+  if (c.res.status >= 300) {
     await releaseKey(db, ref);
     return;
   }

@@ -1,7 +1,6 @@
 /** The only module that reads and writes invoices. */
 import { and, desc, eq, gt, lt, lte, or, type SQL } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import { type Db, guardChanged } from "../db/client";
+import { type Db, guardChanged, type Statement, statement } from "../db/client";
 import { invoices } from "../db/schema";
 import type { Invoice, InvoiceStatus } from "./invoice";
 
@@ -14,12 +13,15 @@ const fromRow = (row: Row): Invoice => ({
 });
 
 /** Statement inserting a new invoice. */
-export function insertInvoiceStatement(db: Db, invoice: Invoice): BatchItem<"sqlite"> {
-  return db.insert(invoices).values({
-    ...invoice,
-    amountMsat: Number(invoice.amountMsat),
-    metadata: JSON.stringify(invoice.metadata),
-  });
+export function insertInvoiceStatement(db: Db, invoice: Invoice): Statement {
+  return statement(
+    db,
+    db.insert(invoices).values({
+      ...invoice,
+      amountMsat: Number(invoice.amountMsat),
+      metadata: JSON.stringify(invoice.metadata),
+    }),
+  );
 }
 
 /** A merchant's invoice by id, or null (another merchant's invoice is not found). */
@@ -72,30 +74,32 @@ export async function listInvoices(
 }
 
 /** Guarded cancel: aborts the batch unless the invoice is still open and unexpired. */
-export function cancelStatements(db: Db, invoice: Invoice, nowSeconds: number): BatchItem<"sqlite">[] {
+export function cancelStatements(db: Db, invoice: Invoice, nowSeconds: number): Statement[] {
+  const open = and(
+    eq(invoices.id, invoice.id),
+    eq(invoices.status, "open"),
+    gt(invoices.expiresAt, nowSeconds),
+  );
   return [
-    db
-      .update(invoices)
-      .set({ status: "canceled", canceledAt: invoice.canceledAt })
-      .where(
-        and(eq(invoices.id, invoice.id), eq(invoices.status, "open"), gt(invoices.expiresAt, nowSeconds)),
-      ),
+    statement(
+      db,
+      db.update(invoices).set({ status: "canceled", canceledAt: invoice.canceledAt }).where(open),
+    ),
     guardChanged(db, "invoice_not_open"),
   ];
 }
 
 /** Expiry: a no-op when another writer got there first (the event that follows checks changes()). */
-export function expireStatement(db: Db, invoice: Invoice): BatchItem<"sqlite"> {
-  return db
-    .update(invoices)
-    .set({ status: "expired", expiredAt: invoice.expiredAt })
-    .where(
-      and(
-        eq(invoices.id, invoice.id),
-        eq(invoices.status, "open"),
-        lte(invoices.expiresAt, invoice.expiresAt),
-      ),
-    );
+export function expireStatement(db: Db, invoice: Invoice): Statement {
+  const due = and(
+    eq(invoices.id, invoice.id),
+    eq(invoices.status, "open"),
+    lte(invoices.expiresAt, invoice.expiresAt),
+  );
+  return statement(
+    db,
+    db.update(invoices).set({ status: "expired", expiredAt: invoice.expiredAt }).where(due),
+  );
 }
 
 /** Open invoices whose expiry has passed, oldest first, for the cron sweep. */

@@ -113,11 +113,15 @@ export function signInvoice(invoice: InvoiceToSign, nodeSecretKey: Uint8Array): 
     } as unknown as bolt11.PaymentRequestObject,
     false,
   );
-  const prefix = unsigned.prefix!;
   const dataWords = Array.from(bech32.decode(unsigned.wordsTemp as `${string}1${string}`, false).words);
+  return signPayload(unsigned.prefix!, dataWords, nodeSecretKey);
+}
+
+/** Signs a BOLT11 payload (hrp + data words) and returns the finished bech32 string. */
+export function signPayload(prefix: string, dataWords: readonly number[], secretKey: Uint8Array): string {
   // BOLT #11: the signature is over sha256(hrp as UTF-8 ‖ data words as bytes, zero-padded).
   const digest = sha256(concatBytes(utf8ToBytes(prefix), wordsToBytesPadded(dataWords)));
-  const recovered = secp.sign(digest, nodeSecretKey, { prehash: false, format: "recovered" });
+  const recovered = secp.sign(digest, secretKey, { prehash: false, format: "recovered" });
   // noble gives rec ‖ r ‖ s; BOLT #11 wants r ‖ s ‖ rec.
   const signature = concatBytes(recovered.slice(1), recovered.slice(0, 1));
   return bech32.encode(prefix, [...dataWords, ...bech32.toWords(signature)], false);

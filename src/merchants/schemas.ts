@@ -34,24 +34,28 @@ export const MerchantSchema = z
   .object({ id: z.string(), object: z.literal("merchant"), name: z.string(), created_at: z.number().int() })
   .openapi("Merchant");
 
-export const ApiKeySchema = z
-  .object({
-    id: z.string(),
-    object: z.literal("api_key"),
-    merchant_id: z.string(),
-    prefix: z
-      .string()
-      .openapi({ description: "First characters of the key, to recognise it", example: "sk_Ab3dE9xQ…" }),
-    scopes: z.array(z.enum(SCOPES)),
-    label: z.string().nullable(),
-    created_at: z.number().int(),
-    revoked_at: z.number().int().nullable(),
-  })
-  .openapi("ApiKey");
+const apiKeyFields = {
+  id: z.string(),
+  object: z.literal("api_key"),
+  merchant_id: z.string(),
+  prefix: z
+    .string()
+    .openapi({ description: "First characters of the key, to recognise it", example: "sk_Ab3dE9xQ…" }),
+  scopes: z.array(z.enum(SCOPES)),
+  label: z.string().nullable(),
+  created_at: z.number().int(),
+  revoked_at: z.number().int().nullable(),
+};
 
-export const NewApiKeySchema = ApiKeySchema.extend({
-  secret: z.string().openapi({ description: "The key itself. Shown once, never again.", example: "sk_…" }),
-}).openapi("NewApiKey");
+export const ApiKeySchema = z.object(apiKeyFields).openapi("ApiKey");
+
+/** A key just minted: the same fields plus the secret (a flat object, so the spec needs no allOf). */
+export const NewApiKeySchema = z
+  .object({
+    ...apiKeyFields,
+    secret: z.string().openapi({ description: "The key itself. Shown once, never again.", example: "sk_…" }),
+  })
+  .openapi("NewApiKey");
 
 export const NewMerchantSchema = z
   .object({ merchant: MerchantSchema, api_key: NewApiKeySchema })

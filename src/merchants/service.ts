@@ -32,7 +32,7 @@ export async function createMerchant(
     createdAt: Math.floor(at.nowMs / 1000),
   };
   const key = mintApiKey(merchant.id, scopes, "first key", at.nowMs, at.random);
-  await runBatch(db, [...createMerchantStatements(db, merchant, key.row)]);
+  await runBatch(db, createMerchantStatements(db, merchant, key.row));
   return { merchant, key };
 }
 
@@ -50,7 +50,7 @@ export async function addApiKey(
   const allowed = canMintKey(await countActiveKeys(db, merchantId));
   if (!allowed.ok) return allowed;
   const key = mintApiKey(merchantId, scopes, label, at.nowMs, at.random);
-  await insertApiKeyStatement(db, key.row).run();
+  await runBatch(db, [insertApiKeyStatement(db, key.row)]);
   return ok(key);
 }
 

@@ -1,6 +1,6 @@
 /** The only module that reads and writes merchants and API keys. */
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { type Db, type Statement, statement } from "../db/client";
 import { apiKeys, merchants } from "../db/schema";
 import type { ApiKey, Merchant, Scope } from "./merchant";
 
@@ -10,13 +10,13 @@ const toApiKey = (row: typeof apiKeys.$inferSelect): ApiKey => ({
 });
 
 /** Statements that create a merchant with its first key (one batch). */
-export function createMerchantStatements(db: Db, merchant: Merchant, key: ApiKey) {
-  return [db.insert(merchants).values(merchant), insertApiKeyStatement(db, key)] as const;
+export function createMerchantStatements(db: Db, merchant: Merchant, key: ApiKey): Statement[] {
+  return [statement(db, db.insert(merchants).values(merchant)), insertApiKeyStatement(db, key)];
 }
 
 /** Statement inserting an API key row. */
-export function insertApiKeyStatement(db: Db, key: ApiKey) {
-  return db.insert(apiKeys).values({ ...key, scopes: JSON.stringify(key.scopes) });
+export function insertApiKeyStatement(db: Db, key: ApiKey): Statement {
+  return statement(db, db.insert(apiKeys).values({ ...key, scopes: JSON.stringify(key.scopes) }));
 }
 
 /** A merchant by id, or null. */

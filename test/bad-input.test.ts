@@ -1,0 +1,272 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { LIMITS } from "../src/core/limits";
+import { hub, newMerchant, OPERATOR, tableCounts, testClock } from "./helpers";
+
+const h = hub(testClock());
+let key: string;
+let openInvoice: string;
+
+beforeAll(async () => {
+  ({ key } = await newMerchant(h, "Bad Input Shop"));
+  openInvoice = (await h.call("POST", "/v1/invoices", { key, body: { amount_msat: 1_000 } })).body.id;
+});
+
+type Case = [
+  name: string,
+  method: string,
+  path: string,
+  body: unknown,
+  status: number,
+  code: string,
+  opts?: { raw?: string; headers?: Record<string, string>; operator?: boolean },
+];
+
+const bigMetadata = Object.fromEntries(
+  Array.from({ length: LIMITS.maxMetadataKeys + 1 }, (_, i) => [`k${i}`, "v"]),
+);
+const hash = "ab".repeat(32);
+
+// One row per case; expected status and error code last.
+const CASES: Case[] = [
+  ["amount missing", "POST", "/v1/invoices", {}, 400, "missing_parameter"],
+  ["amount as a string", "POST", "/v1/invoices", { amount_msat: "1000" }, 400, "invalid_parameter"],
+  ["amount zero", "POST", "/v1/invoices", { amount_msat: 0 }, 400, "invalid_parameter"],
+  ["amount negative", "POST", "/v1/invoices", { amount_msat: -5 }, 400, "invalid_parameter"],
+  ["amount fractional", "POST", "/v1/invoices", { amount_msat: 1000.5 }, 400, "invalid_parameter"],
+  [
+    "amount 2^53 (past the exact range)",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 2 ** 53 },
+    400,
+    "invalid_parameter",
+  ],
+  ["amount 1e300", "POST", "/v1/invoices", null, 400, "invalid_parameter", { raw: '{"amount_msat": 1e300}' }],
+  ["amount as boolean", "POST", "/v1/invoices", { amount_msat: true }, 400, "invalid_parameter"],
+  ["amount null", "POST", "/v1/invoices", { amount_msat: null }, 400, "invalid_parameter"],
+  ["amount as an object", "POST", "/v1/invoices", { amount_msat: { value: 1 } }, 400, "invalid_parameter"],
+  ["unknown field", "POST", "/v1/invoices", { amount_msat: 1000, currency: "usd" }, 400, "unknown_parameter"],
+  [
+    "description and description_hash together",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, description: "x", description_hash: hash },
+    400,
+    "description_conflict",
+  ],
+  [
+    "description over 639 bytes",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, description: "é".repeat(320) },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "description not a string",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, description: 42 },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "description_hash not hex",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, description_hash: "zz".repeat(32) },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "description_hash too short",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, description_hash: "abcd" },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "expiry below 60 s",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, expiry_seconds: 59 },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "expiry above a week",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, expiry_seconds: 604_801 },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "expiry fractional",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, expiry_seconds: 90.5 },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "expiry as a string",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, expiry_seconds: "3600" },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "metadata with too many keys",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, metadata: bigMetadata },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "metadata key too long",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, metadata: { ["k".repeat(41)]: "v" } },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "metadata value too long",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, metadata: { k: "v".repeat(501) } },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "metadata value not a string",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, metadata: { k: 1 } },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "metadata as an array",
+    "POST",
+    "/v1/invoices",
+    { amount_msat: 1000, metadata: ["a"] },
+    400,
+    "invalid_parameter",
+  ],
+  ["order_id empty", "POST", "/v1/invoices", { amount_msat: 1000, order_id: "" }, 400, "invalid_parameter"],
+  ["malformed JSON", "POST", "/v1/invoices", null, 400, "invalid_json", { raw: '{"amount_msat": 1000' }],
+  ["JSON array body", "POST", "/v1/invoices", null, 400, "invalid_json", { raw: "[1000]" }],
+  ["JSON string body", "POST", "/v1/invoices", null, 400, "invalid_json", { raw: '"amount"' }],
+  ["empty body", "POST", "/v1/invoices", null, 400, "invalid_json", { raw: "" }],
+  [
+    "form-encoded body",
+    "POST",
+    "/v1/invoices",
+    null,
+    400,
+    "invalid_content_type",
+    { raw: "amount_msat=1000", headers: { "content-type": "application/x-www-form-urlencoded" } },
+  ],
+  [
+    "oversized body",
+    "POST",
+    "/v1/invoices",
+    null,
+    413,
+    "body_too_large",
+    { raw: JSON.stringify({ amount_msat: 1000, description: "x".repeat(LIMITS.maxBodyBytes) }) },
+  ],
+  ["bad cursor", "GET", "/v1/invoices?starting_after=garbage", undefined, 400, "invalid_cursor"],
+  [
+    "cursor of another kind",
+    "GET",
+    "/v1/invoices?starting_after=mer_01m8800w6vjctbpk14gzvx78s3",
+    undefined,
+    400,
+    "invalid_cursor",
+  ],
+  ["limit zero", "GET", "/v1/invoices?limit=0", undefined, 400, "invalid_parameter"],
+  ["limit 101", "GET", "/v1/invoices?limit=101", undefined, 400, "invalid_parameter"],
+  ["limit not a number", "GET", "/v1/invoices?limit=ten", undefined, 400, "invalid_parameter"],
+  ["unknown status filter", "GET", "/v1/invoices?status=pending", undefined, 400, "invalid_parameter"],
+  ["unknown query parameter", "GET", "/v1/invoices?sort=asc", undefined, 400, "unknown_parameter"],
+  ["unknown invoice id", "GET", "/v1/invoices/inv_doesnotexist", undefined, 404, "invoice_not_found"],
+  [
+    "cancel unknown invoice",
+    "POST",
+    "/v1/invoices/inv_doesnotexist/cancel",
+    undefined,
+    404,
+    "invoice_not_found",
+  ],
+  ["unknown route", "GET", "/v1/nothing-here", undefined, 404, "route_not_found"],
+  [
+    "decode: not an invoice",
+    "POST",
+    "/v1/bolt11/decode",
+    { invoice: "hello" },
+    400,
+    "bolt11_missing_separator",
+  ],
+  ["decode: invoice missing", "POST", "/v1/bolt11/decode", {}, 400, "missing_parameter"],
+  ["decode: invoice a number", "POST", "/v1/bolt11/decode", { invoice: 5 }, 400, "invalid_parameter"],
+  ["merchant: name missing", "POST", "/v1/admin/merchants", {}, 400, "missing_parameter", { operator: true }],
+  [
+    "merchant: blank name",
+    "POST",
+    "/v1/admin/merchants",
+    { name: "   " },
+    400,
+    "invalid_parameter",
+    { operator: true },
+  ],
+  [
+    "merchant: unknown scope",
+    "POST",
+    "/v1/admin/merchants",
+    { name: "X", scopes: ["root"] },
+    400,
+    "invalid_parameter",
+    { operator: true },
+  ],
+  ["api key: empty scope list", "POST", "/v1/api-keys", { scopes: [] }, 400, "invalid_parameter"],
+  [
+    "api key: unknown field",
+    "POST",
+    "/v1/api-keys",
+    { scopes: ["invoices:read"], admin: true },
+    400,
+    "unknown_parameter",
+  ],
+];
+
+describe("bad input gets a clear 4xx with a stable code, and nothing changes", () => {
+  it("has at least 30 cases", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(CASES)("%s → %s %s … %s %s", async (_name, method, path, body, status, code, opts = {}) => {
+    const before = await tableCounts();
+    const res = await h.call(method, path, {
+      key: opts.operator ? OPERATOR : key,
+      body: body ?? undefined,
+      raw: opts.raw,
+      headers: { "idempotency-key": `bad-${Math.random()}`, ...opts.headers },
+    });
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(res.body.error.type).toBeTypeOf("string");
+    expect(res.body.error.message).toBeTypeOf("string");
+    expect(await tableCounts()).toEqual(before);
+  });
+
+  it("leaves the existing invoice untouched after all of that", async () => {
+    const res = await h.call("GET", `/v1/invoices/${openInvoice}`, { key });
+    expect(res.body.status).toBe("open");
+  });
+});
