@@ -77,3 +77,14 @@ export function renderList<T, V>(rows: readonly T[], limit: number, render: (row
 export const IdParam = z.object({ id: z.string().min(1).max(64) });
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** An OpenAPI JSON response entry. */
+export const jsonResponse = <T>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** An OpenAPI required JSON request body. */
+export const jsonRequest = <T>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});

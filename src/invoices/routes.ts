@@ -7,17 +7,21 @@ import { merchantAuth, merchantId } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import { bearerSecurity, errorResponses, IdParam, listOf, renderList } from "../http/schemas";
+import {
+  bearerSecurity,
+  errorResponses,
+  IdParam,
+  jsonRequest,
+  jsonResponse,
+  listOf,
+  renderList,
+} from "../http/schemas";
 import { validationHook } from "../http/validation";
 import { cancelInvoice, createAndStore, readInvoice } from "./service";
 import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
 import { listInvoices } from "./store";
 import { renderInvoice } from "./view";
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["Invoices"];
 
 const create = createRoute({
@@ -27,9 +31,9 @@ const create = createRoute({
   summary: "Create an invoice",
   security: bearerSecurity,
   middleware: [merchantAuth("invoices:write"), idempotent] as const,
-  request: { body: { content: { "application/json": { schema: CreateInvoiceBody } }, required: true } },
+  request: jsonRequest(CreateInvoiceBody),
   responses: {
-    201: json(InvoiceSchema, "The new open invoice"),
+    201: jsonResponse(InvoiceSchema, "The new open invoice"),
     ...errorResponses(400, 401, 403, 409, 413, 422),
   },
 });
@@ -42,7 +46,7 @@ const get = createRoute({
   security: bearerSecurity,
   middleware: [merchantAuth("invoices:read")] as const,
   request: { params: IdParam },
-  responses: { 200: json(InvoiceSchema, "The invoice"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonResponse(InvoiceSchema, "The invoice"), ...errorResponses(401, 403, 404) },
 });
 
 const list = createRoute({
@@ -54,7 +58,7 @@ const list = createRoute({
   middleware: [merchantAuth("invoices:read")] as const,
   request: { query: ListInvoicesQuery },
   responses: {
-    200: json(listOf(InvoiceSchema, "InvoiceList"), "A page of invoices"),
+    200: jsonResponse(listOf(InvoiceSchema, "InvoiceList"), "A page of invoices"),
     ...errorResponses(400, 401, 403),
   },
 });
@@ -68,7 +72,7 @@ const cancelRoute = createRoute({
   middleware: [merchantAuth("invoices:write"), idempotent] as const,
   request: { params: IdParam },
   responses: {
-    200: json(InvoiceSchema, "The canceled invoice"),
+    200: jsonResponse(InvoiceSchema, "The canceled invoice"),
     ...errorResponses(400, 401, 403, 404, 409, 410, 422),
   },
 });

@@ -6,7 +6,15 @@ import { merchantAuth, merchantId, operatorAuth } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import { bearerSecurity, errorResponses, IdParam, listOf, renderList } from "../http/schemas";
+import {
+  bearerSecurity,
+  errorResponses,
+  IdParam,
+  jsonRequest,
+  jsonResponse,
+  listOf,
+  renderList,
+} from "../http/schemas";
 import { validationHook } from "../http/validation";
 import { SCOPES, type Scope } from "./merchant";
 import { hasScope } from "./rules";
@@ -22,11 +30,6 @@ import { addApiKey, createMerchant, revokeKey } from "./service";
 import { listApiKeys } from "./store";
 import { renderApiKey, renderMerchant, renderNewApiKey } from "./view";
 
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const KeyParams = z.object({ id: z.string().min(1).max(64), key_id: z.string().min(1).max(64) });
 const admin = ["Operator"];
 const keys = ["API keys"];
@@ -38,9 +41,9 @@ const createMerchantRoute = createRoute({
   summary: "Create a merchant and its first secret key",
   security: bearerSecurity,
   middleware: [operatorAuth, idempotent] as const,
-  request: body(CreateMerchantBody),
+  request: jsonRequest(CreateMerchantBody),
   responses: {
-    201: json(NewMerchantSchema, "The merchant and its key (secret shown once)"),
+    201: jsonResponse(NewMerchantSchema, "The merchant and its key (secret shown once)"),
     ...errorResponses(400, 401, 413, 422),
   },
 });
@@ -53,7 +56,10 @@ const adminListKeys = createRoute({
   security: bearerSecurity,
   middleware: [operatorAuth] as const,
   request: { params: IdParam, query: ListApiKeysQuery },
-  responses: { 200: json(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"), ...errorResponses(400, 401) },
+  responses: {
+    200: jsonResponse(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"),
+    ...errorResponses(400, 401),
+  },
 });
 
 const adminCreateKey = createRoute({
@@ -63,9 +69,9 @@ const adminCreateKey = createRoute({
   summary: "Create another key for a merchant",
   security: bearerSecurity,
   middleware: [operatorAuth, idempotent] as const,
-  request: { params: IdParam, ...body(CreateApiKeyBody) },
+  request: { params: IdParam, ...jsonRequest(CreateApiKeyBody) },
   responses: {
-    201: json(NewApiKeySchema, "The key (secret shown once)"),
+    201: jsonResponse(NewApiKeySchema, "The key (secret shown once)"),
     ...errorResponses(400, 401, 404, 422),
   },
 });
@@ -78,7 +84,7 @@ const adminRevokeKey = createRoute({
   security: bearerSecurity,
   middleware: [operatorAuth] as const,
   request: { params: KeyParams },
-  responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses(401, 404) },
+  responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses(401, 404) },
 });
 
 const listKeysRoute = createRoute({
@@ -90,7 +96,7 @@ const listKeysRoute = createRoute({
   middleware: [merchantAuth("api_keys:read")] as const,
   request: { query: ListApiKeysQuery },
   responses: {
-    200: json(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"),
+    200: jsonResponse(listOf(ApiKeySchema, "ApiKeyList"), "A page of keys"),
     ...errorResponses(400, 401, 403),
   },
 });
@@ -102,9 +108,9 @@ const createKeyRoute = createRoute({
   summary: "Create a key with at most the scopes of the calling key",
   security: bearerSecurity,
   middleware: [merchantAuth("api_keys:write"), idempotent] as const,
-  request: body(CreateApiKeyBody),
+  request: jsonRequest(CreateApiKeyBody),
   responses: {
-    201: json(NewApiKeySchema, "The key (secret shown once)"),
+    201: jsonResponse(NewApiKeySchema, "The key (secret shown once)"),
     ...errorResponses(400, 401, 403, 422),
   },
 });
@@ -117,7 +123,7 @@ const revokeKeyRoute = createRoute({
   security: bearerSecurity,
   middleware: [merchantAuth("api_keys:write")] as const,
   request: { params: IdParam },
-  responses: { 200: json(ApiKeySchema, "The revoked key"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses(401, 403, 404) },
 });
 
 const at = (c: { var: AppEnv["Variables"] }) => ({ nowMs: c.var.clock.nowMs(), random: c.var.random });

@@ -6,14 +6,9 @@ import { NETWORKS } from "../core/network";
 import { bytesToHex } from "../crypto";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
-import { errorResponses } from "../http/schemas";
+import { errorResponses, jsonRequest, jsonResponse } from "../http/schemas";
 import { validationHook } from "../http/validation";
 import { decodeInvoice } from "../lightning/bolt11";
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export const NodeSchema = z
   .object({
@@ -68,7 +63,7 @@ const nodeRoute = createRoute({
   path: "/v1/node",
   tags: ["Public"],
   summary: "The hub's network and public keys",
-  responses: { 200: json(NodeSchema, "Node information") },
+  responses: { 200: jsonResponse(NodeSchema, "Node information") },
 });
 
 const decodeRoute = createRoute({
@@ -76,8 +71,8 @@ const decodeRoute = createRoute({
   path: "/v1/bolt11/decode",
   tags: ["Public"],
   summary: "Decode and validate any BOLT11 invoice",
-  request: { body: { content: { "application/json": { schema: DecodeBody } }, required: true } },
-  responses: { 200: json(DecodedInvoiceSchema, "The decoded invoice"), ...errorResponses(400, 413) },
+  request: jsonRequest(DecodeBody),
+  responses: { 200: jsonResponse(DecodedInvoiceSchema, "The decoded invoice"), ...errorResponses(400, 413) },
 });
 
 const healthRoute = createRoute({
@@ -85,7 +80,7 @@ const healthRoute = createRoute({
   path: "/healthz",
   tags: ["Public"],
   summary: "Liveness and database reachability",
-  responses: { 200: json(HealthSchema, "Healthy") },
+  responses: { 200: jsonResponse(HealthSchema, "Healthy") },
 });
 
 /** Mounts the public routes. */
