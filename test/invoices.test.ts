@@ -16,7 +16,7 @@ const create = (body: Record<string, unknown>, headers?: Record<string, string>)
   h.call("POST", "/v1/invoices", { key, body, headers });
 
 async function eventsFor(objectId: string) {
-  const { results } = await env.DB.prepare("SELECT type, data FROM events WHERE object_id = ? ORDER BY id")
+  const { results } = await env.DB.prepare("SELECT type, data FROM events WHERE object_id = ? ORDER BY rowid")
     .bind(objectId)
     .all<{ type: string; data: string }>();
   return results;
