@@ -1,0 +1,114 @@
+/** Segwit transactions: serialization, txid, weight, and the BIP 143 signature hash. */
+import { bytesToHex } from "../crypto";
+import { ByteWriter, bytesToTxid, dsha256, txidToBytes } from "./encoding";
+
+export interface TxInput {
+  /** As nodes show it (big-endian hex). */
+  readonly txid: string;
+  readonly vout: number;
+  readonly sequence: number;
+  readonly scriptSig?: Uint8Array;
+  readonly witness?: readonly Uint8Array[];
+}
+
+export interface TxOutput {
+  readonly valueSat: bigint;
+  readonly script: Uint8Array;
+}
+
+export interface Tx {
+  readonly version: number;
+  readonly locktime: number;
+  readonly inputs: readonly TxInput[];
+  readonly outputs: readonly TxOutput[];
+}
+
+export const SIGHASH = {
+  ALL: 0x01,
+  NONE: 0x02,
+  SINGLE: 0x03,
+  ANYONECANPAY: 0x80,
+} as const;
+
+const ZERO32: Uint8Array = new Uint8Array(32);
+
+const outpoint = (w: ByteWriter, input: TxInput) => w.raw(txidToBytes(input.txid)).u32le(input.vout);
+const output = (w: ByteWriter, out: TxOutput) => w.u64le(out.valueSat).varBytes(out.script);
+
+/** Serializes a transaction; with witnesses (BIP 144) when any input has one and `withWitness`. */
+export function serializeTx(tx: Tx, withWitness = true): Uint8Array {
+  const segwit = withWitness && tx.inputs.some((i) => (i.witness?.length ?? 0) > 0);
+  const w = new ByteWriter().u32le(tx.version);
+  if (segwit) w.u8(0x00).u8(0x01);
+  w.varint(tx.inputs.length);
+  for (const input of tx.inputs) {
+    outpoint(w, input)
+      .varBytes(input.scriptSig ?? new Uint8Array())
+      .u32le(input.sequence);
+  }
+  w.varint(tx.outputs.length);
+  for (const out of tx.outputs) output(w, out);
+  if (segwit) {
+    for (const input of tx.inputs) {
+      const stack = input.witness ?? [];
+      w.varint(stack.length);
+      for (const item of stack) w.varBytes(item);
+    }
+  }
+  return w.u32le(tx.locktime).bytes();
+}
+
+/** Raw transaction hex, as sendrawtransaction takes it. */
+export const txHex = (tx: Tx): string => bytesToHex(serializeTx(tx));
+
+/** The txid (hash of the serialization without witnesses), big-endian hex. */
+export const txid = (tx: Tx): string => bytesToTxid(dsha256(serializeTx(tx, false)));
+
+/** Virtual size in vbytes: ceil(weight / 4), weight = 3 × base size + total size. */
+export function vsize(tx: Tx): number {
+  const base = serializeTx(tx, false).length;
+  const total = serializeTx(tx, true).length;
+  return Math.ceil((base * 3 + total) / 4);
+}
+
+/**
+ * BIP 143 signature hash of input `index` spending a segwit v0 output worth `amountSat` with
+ * `scriptCode` (for P2WSH: the witness script), for any sighash type.
+ */
+export function bip143Sighash(
+  tx: Tx,
+  index: number,
+  scriptCode: Uint8Array,
+  amountSat: bigint,
+  sighashType: number,
+): Uint8Array {
+  const input = tx.inputs[index];
+  if (!input) throw new RangeError(`no input ${index}`);
+  const anyoneCanPay = (sighashType & SIGHASH.ANYONECANPAY) !== 0;
+  const base = sighashType & 0x1f;
+
+  const hashPrevouts = anyoneCanPay
+    ? ZERO32
+    : dsha256(tx.inputs.reduce((w, i) => outpoint(w, i), new ByteWriter()).bytes());
+  const hashSequence =
+    anyoneCanPay || base === SIGHASH.SINGLE || base === SIGHASH.NONE
+      ? ZERO32
+      : dsha256(tx.inputs.reduce((w, i) => w.u32le(i.sequence), new ByteWriter()).bytes());
+  let hashOutputs: Uint8Array = ZERO32;
+  if (base !== SIGHASH.SINGLE && base !== SIGHASH.NONE) {
+    hashOutputs = dsha256(tx.outputs.reduce((w, o) => output(w, o), new ByteWriter()).bytes());
+  } else if (base === SIGHASH.SINGLE && index < tx.outputs.length) {
+    // BIP 143: SINGLE commits to the output at the input's index only; past the last output, to nothing.
+    hashOutputs = dsha256(output(new ByteWriter(), tx.outputs[index]!).bytes());
+  }
+
+  const preimage = new ByteWriter().u32le(tx.version).raw(hashPrevouts).raw(hashSequence);
+  outpoint(preimage, input)
+    .varBytes(scriptCode)
+    .u64le(amountSat)
+    .u32le(input.sequence)
+    .raw(hashOutputs)
+    .u32le(tx.locktime)
+    .u32le(sighashType);
+  return dsha256(preimage.bytes());
+}
