@@ -19,6 +19,7 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       silent: "passed-only" as const,
       setupFiles: ["./test/setup.ts"],
+      globalSetup: ["./test/global-setup.ts"],
       // bolt11 is CommonJS and pulls Node built-ins; pre-bundling it is what makes it load in workerd.
       deps: {
         optimizer: {

@@ -2,6 +2,8 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
+import { channelRoutes } from "./channels/routes";
 import { loadConfig } from "./config";
 import { domainError } from "./core/errors";
 import { openDb } from "./db/client";
@@ -30,8 +32,10 @@ export function buildApp(deps: AppDeps) {
   app.use("*", async (c, next) => {
     c.set("clock", deps.clock);
     c.set("random", deps.random);
-    c.set("config", loadConfig(c.env));
+    const config = loadConfig(c.env);
+    c.set("config", config);
     c.set("db", openDb(c.env.DB));
+    c.set("chain", config.rpc ? bitcoindRpc(config.rpc) : null);
     await next();
   });
   app.use("*", requestLog);
@@ -40,6 +44,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", publicRoutes());
   app.route("/", invoiceRoutes());
   app.route("/", merchantRoutes());
+  app.route("/", channelRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,4 +1,5 @@
-/** Parses the Worker's Env once per isolate: network, keys, operator token, limits. */
+/** Parses the Worker's Env once per isolate: network, keys, operator token, chain, channel limits. */
+import type { RpcConfig } from "./chain/backends/bitcoind-rpc";
 import { parseNetwork, type Network } from "./core/network";
 import { sha256, utf8ToBytes } from "./crypto";
 import { deriveHubKeys, type HubKeys, parseSeed } from "./keys/derive";
@@ -13,6 +14,28 @@ export interface Env {
   DEV_MODE?: string;
   /** Public origin of this deployment, for links such as checkout_url. */
   PUBLIC_URL?: string;
+  /** bitcoind-compatible JSON-RPC endpoint and credentials (secrets in production). */
+  BITCOIN_RPC_URL?: string;
+  BITCOIN_RPC_USER?: string;
+  BITCOIN_RPC_PASSWORD?: string;
+  MIN_CONFIRMATIONS?: string;
+  CHANNEL_MIN_CAPACITY_SAT?: string;
+  CHANNEL_MAX_CAPACITY_SAT?: string;
+  CHANNEL_LIFETIME_BLOCKS?: string;
+  CHANNEL_CLOSE_MARGIN_BLOCKS?: string;
+  CHANNEL_OFFER_TTL_SECONDS?: string;
+  FALLBACK_FEE_RATE_SAT_PER_VB?: string;
+}
+
+export interface ChannelPolicy {
+  readonly minCapacitySat: bigint;
+  readonly maxCapacitySat: bigint;
+  /** refund_locktime = tip + lifetimeBlocks when the channel is offered. */
+  readonly lifetimeBlocks: number;
+  /** No payments once tip ≥ refund_locktime − closeMarginBlocks; settlement closes before T. */
+  readonly closeMarginBlocks: number;
+  /** An offer never funded expires after this long. */
+  readonly offerTtlSeconds: number;
 }
 
 export interface Config {
@@ -22,11 +45,23 @@ export interface Config {
   readonly operatorTokenHash: Uint8Array | null;
   readonly devMode: boolean;
   readonly publicUrl: string | null;
+  /** null when no chain backend is configured: chain-dependent routes answer 503 chain_unavailable. */
+  readonly rpc: RpcConfig | null;
+  readonly minConfirmations: number;
+  readonly channel: ChannelPolicy;
 }
 
 const cache = new WeakMap<object, Config>();
 
-/** The parsed configuration; a missing or malformed secret is a deployment bug and throws. */
+function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer in ${min}…${max}`);
+  return n;
+}
+
+/** The parsed configuration; a missing or malformed setting is a deployment bug and throws. */
 export function loadConfig(env: Env): Config {
   const cached = cache.get(env);
   if (cached) return cached;
@@ -34,12 +69,62 @@ export function loadConfig(env: Env): Config {
   if (token !== undefined && token.length > 0 && token.length < 32) {
     throw new Error("OPERATOR_TOKEN must be at least 32 characters");
   }
+  const minCapacitySat = int(
+    env.CHANNEL_MIN_CAPACITY_SAT,
+    20_000,
+    "CHANNEL_MIN_CAPACITY_SAT",
+    1_000,
+    2 ** 40,
+  );
+  const maxCapacitySat = int(
+    env.CHANNEL_MAX_CAPACITY_SAT,
+    16_777_215,
+    "CHANNEL_MAX_CAPACITY_SAT",
+    minCapacitySat,
+    2 ** 43,
+  );
+  const lifetimeBlocks = int(env.CHANNEL_LIFETIME_BLOCKS, 4_032, "CHANNEL_LIFETIME_BLOCKS", 12, 52_560);
   const config: Config = {
     network: parseNetwork(env.NETWORK),
     keys: deriveHubKeys(parseSeed(env.HUB_SEED)),
     operatorTokenHash: token ? sha256(utf8ToBytes(token)) : null,
     devMode: env.DEV_MODE === "true",
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") || null,
+    rpc: env.BITCOIN_RPC_URL
+      ? {
+          url: env.BITCOIN_RPC_URL,
+          user: env.BITCOIN_RPC_USER ?? "",
+          password: env.BITCOIN_RPC_PASSWORD ?? "",
+          timeoutMs: 10_000,
+          fallbackFeeRateSatPerVb: int(
+            env.FALLBACK_FEE_RATE_SAT_PER_VB,
+            2,
+            "FALLBACK_FEE_RATE_SAT_PER_VB",
+            1,
+            10_000,
+          ),
+        }
+      : null,
+    minConfirmations: int(env.MIN_CONFIRMATIONS, 3, "MIN_CONFIRMATIONS", 1, 100),
+    channel: {
+      minCapacitySat: BigInt(minCapacitySat),
+      maxCapacitySat: BigInt(maxCapacitySat),
+      lifetimeBlocks,
+      closeMarginBlocks: int(
+        env.CHANNEL_CLOSE_MARGIN_BLOCKS,
+        144,
+        "CHANNEL_CLOSE_MARGIN_BLOCKS",
+        1,
+        lifetimeBlocks - 1,
+      ),
+      offerTtlSeconds: int(
+        env.CHANNEL_OFFER_TTL_SECONDS,
+        86_400,
+        "CHANNEL_OFFER_TTL_SECONDS",
+        60,
+        30 * 86_400,
+      ),
+    },
   };
   cache.set(env, config);
   return config;

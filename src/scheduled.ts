@@ -1,5 +1,7 @@
 /** The cron: bounded housekeeping per tick (invoice expiry, idempotency key purge). */
-import type { Env } from "./config";
+import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
+import { sweepChannels } from "./channels/service";
+import { type Env, loadConfig } from "./config";
 import type { Clock } from "./core/clock";
 import type { RandomBytes } from "./core/ids";
 import { LIMITS } from "./core/limits";
@@ -10,6 +12,8 @@ import { sweepExpired } from "./invoices/service";
 export interface TickReport {
   readonly invoicesExpired: number;
   readonly idempotencyKeysPurged: number;
+  readonly channelsRefreshed: number;
+  readonly channelsRefunded: number;
 }
 
 /** Runs one cron tick. Safe to overlap with another: every write is guarded or idempotent. */
@@ -19,5 +23,13 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   const invoicesExpired = await sweepExpired(db, at, LIMITS.expirySweepRowsPerTick);
   const cutoff = Math.floor(at.nowMs / 1000) - LIMITS.idempotencyRetentionSeconds;
   const idempotencyKeysPurged = await purgeKeys(db, cutoff, LIMITS.expirySweepRowsPerTick);
-  return { invoicesExpired, idempotencyKeysPurged };
+  const config = loadConfig(env);
+  const chain = config.rpc ? bitcoindRpc(config.rpc) : null;
+  const channels = await sweepChannels(db, chain, config, at, LIMITS.channelSweepRowsPerTick);
+  return {
+    invoicesExpired,
+    idempotencyKeysPurged,
+    channelsRefreshed: channels.refreshed,
+    channelsRefunded: channels.refunded,
+  };
 }

@@ -7,6 +7,9 @@ declare namespace Cloudflare {
     OPERATOR_TOKEN?: string;
     DEV_MODE?: string;
     PUBLIC_URL?: string;
+    BITCOIN_RPC_URL?: string;
+    BITCOIN_RPC_USER?: string;
+    BITCOIN_RPC_PASSWORD?: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

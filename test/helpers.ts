@@ -32,20 +32,23 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** A client over an app instance sharing the test file's D1. */
-export function hub(clock: TestClock = testClock()) {
+/** A client over an app instance sharing the test file's D1 (with extra env, e.g. the regtest node). */
+export function hub(clock: TestClock = testClock(), extraEnv: Partial<Cloudflare.Env> = {}) {
   const app = buildApp({ clock, random });
+  const appEnv = { ...env, ...extraEnv };
   async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     let body: string | undefined = options.raw;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined && !("content-type" in headers)) headers["content-type"] = "application/json";
-    const res = await app.request(path, { method, headers, body }, env);
+    const res = await app.request(path, { method, headers, body }, appEnv);
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   }
-  return { app, clock, call };
+  /** fetch over this app, for SDK clients: `new SluiceClient("http://hub", h.fetch)`. */
+  const fetch = (url: string, init?: RequestInit) => app.request(url, init, appEnv) as Promise<Response>;
+  return { app, clock, call, env: appEnv, fetch };
 }
 
 export type Hub = ReturnType<typeof hub>;
@@ -62,7 +65,7 @@ export async function newMerchant(h: Hub, name = "Test Shop", scopes?: string[])
 
 /** Row counts of the tables a request could write, to prove a rejected request changed nothing. */
 export async function tableCounts() {
-  const tables = ["merchants", "api_keys", "invoices", "events", "idempotency_keys"];
+  const tables = ["merchants", "api_keys", "invoices", "events", "idempotency_keys", "channels"];
   const counts: Record<string, number> = {};
   for (const t of tables) {
     const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${t}`).first<{ n: number }>();

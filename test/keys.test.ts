@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../src/crypto";
 import { deriveHubKeys, deriveKey, parseSeed } from "../src/keys/derive";
@@ -39,8 +40,9 @@ describe("hub key derivation (docs/keys.md)", () => {
     expect(bytesToHex(b.node.secretKey)).toBe(bytesToHex(a.node.secretKey));
   });
 
-  it("uses the same seed the tests configure the Worker with", () => {
+  it("the Worker under test runs with this seed (not a local .dev.vars)", () => {
     expect(TEST_BINDINGS.HUB_SEED).toBe(SEED);
+    expect(env.HUB_SEED).toBe(SEED);
   });
 
   it.each([

@@ -112,3 +112,50 @@ export function bip143Sighash(
     .u32le(sighashType);
   return dsha256(preimage.bytes());
 }
+
+/** Parses a serialized transaction (with or without witnesses); throws on malformed bytes. */
+export function parseTx(bytes: Uint8Array): Tx {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  const need = (n: number) => {
+    if (at + n > bytes.length) throw new Error("transaction truncated");
+    at += n;
+    return at - n;
+  };
+  const u8 = () => bytes[need(1)]!;
+  const u32 = () => view.getUint32(need(4), true);
+  const u64 = () => view.getBigUint64(need(8), true);
+  const varint = () => {
+    const first = u8();
+    if (first < 0xfd) return first;
+    if (first === 0xfd) return view.getUint16(need(2), true);
+    if (first === 0xfe) return u32();
+    return Number(u64());
+  };
+  const take = (n: number) => {
+    const start = need(n);
+    return bytes.slice(start, start + n);
+  };
+  const version = u32();
+  let segwit = false;
+  if (bytes[at] === 0 && bytes[at + 1] === 1) {
+    segwit = true;
+    at += 2;
+  }
+  const inputs: TxInput[] = Array.from({ length: varint() }, () => ({
+    txid: bytesToTxid(take(32)),
+    vout: u32(),
+    scriptSig: take(varint()),
+    sequence: u32(),
+  }));
+  const outputs: TxOutput[] = Array.from({ length: varint() }, () => ({
+    valueSat: u64(),
+    script: take(varint()),
+  }));
+  const withWitness = segwit
+    ? inputs.map((input) => ({ ...input, witness: Array.from({ length: varint() }, () => take(varint())) }))
+    : inputs;
+  const locktime = u32();
+  if (at !== bytes.length) throw new Error("trailing bytes after transaction");
+  return { version, locktime, inputs: withWitness, outputs };
+}

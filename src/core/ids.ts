@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   invoice: "inv",
   event: "evt",
   request: "req",
+  channel: "ch",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

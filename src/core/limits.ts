@@ -28,6 +28,9 @@ export const LIMITS = {
   /** Rows the cron touches per tick: each expiry is a 3-statement batch; 100 stays far below the
    * Workers subrequest limit (1,000) and a tick's CPU budget. */
   expirySweepRowsPerTick: 100,
+  /** Channels the cron refreshes per tick: each costs up to 3 RPC subrequests and a batch, so 100
+   * stays well inside the 1,000-subrequest limit alongside the invoice sweep. */
+  channelSweepRowsPerTick: 100,
   /** BOLT #11 strings: 7,089 chars is the longest a 1023-word field set can make; real ones are < 2,000. */
   maxBolt11Chars: 7_089,
 } as const;

@@ -63,3 +63,27 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
+
+export const channels = sqliteTable("channels", {
+  id: text("id").primaryKey(),
+  status: text("status").notNull(),
+  payerPubkey: text("payer_pubkey").notNull(),
+  hubPubkey: text("hub_pubkey").notNull(),
+  refundLocktime: integer("refund_locktime").notNull(),
+  witnessScript: text("witness_script").notNull(),
+  fundingScriptPubkey: text("funding_script_pubkey").notNull(),
+  capacitySat: integer("capacity_sat").notNull(),
+  refundScriptPubkey: text("refund_script_pubkey").notNull(),
+  seq: integer("seq").notNull(),
+  payerBalanceMsat: integer("payer_balance_msat").notNull(),
+  stateSighashType: integer("state_sighash_type"),
+  stateSignature: text("state_signature"),
+  fundingTxid: text("funding_txid"),
+  fundingVout: integer("funding_vout"),
+  fundingConfirmations: integer("funding_confirmations").notNull(),
+  createdAt: integer("created_at").notNull(),
+  offerExpiresAt: integer("offer_expires_at").notNull(),
+  openedAt: integer("opened_at"),
+  closeRequestedAt: integer("close_requested_at"),
+  closedAt: integer("closed_at"),
+});

@@ -1,5 +1,11 @@
 /** Outbox events: the change they announce, as the full object at that moment. */
-export const EVENT_TYPES = ["invoice.created", "invoice.expired", "invoice.canceled"] as const;
+export const EVENT_TYPES = [
+  "invoice.created",
+  "invoice.expired",
+  "invoice.canceled",
+  "channel.opened",
+  "channel.closed",
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxEvent {

@@ -1,3 +1,4 @@
+import type { ChainBackend } from "../chain/backend";
 import type { Config, Env } from "../config";
 import type { Clock } from "../core/clock";
 import type { RandomBytes } from "../core/ids";
@@ -21,6 +22,8 @@ export type AppEnv = {
     requestId: string;
     config: Config;
     db: Db;
+    /** null when no Bitcoin node is configured. */
+    chain: ChainBackend | null;
     clock: Clock;
     random: RandomBytes;
     principal: Principal | undefined;

@@ -35,6 +35,9 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "bolt11_unknown_required_feature":
     case "bolt11_missing_payment_hash":
     case "bolt11_malformed":
+    case "invalid_pubkey":
+    case "invalid_refund_script":
+    case "capacity_out_of_range":
       return { status: 400, type: "invalid_request_error" };
     case "body_too_large":
       return { status: 413, type: "invalid_request_error" };
@@ -48,6 +51,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "invoice_not_found":
     case "merchant_not_found":
     case "api_key_not_found":
+    case "channel_not_found":
       return { status: 404, type: "invalid_request_error" };
     case "idempotency_in_progress":
       return { status: 409, type: "idempotency_error" };
@@ -56,10 +60,26 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "invoice_not_open":
     case "invoice_paid":
     case "invoice_canceled":
+    case "channel_not_awaiting_funding":
+    case "channel_not_open":
+    case "channel_closing":
+    case "channel_expiring":
+    case "funding_spent":
+    case "funding_already_used":
     case "conflict":
       return { status: 409, type: "state_error" };
     case "invoice_expired":
+    case "channel_offer_expired":
       return { status: 410, type: "state_error" };
+    case "invalid_signature":
+    case "funding_not_found":
+    case "funding_output_not_found":
+    case "funding_script_mismatch":
+    case "funding_value_mismatch":
+      return { status: 422, type: "invalid_request_error" };
+    case "chain_unavailable":
+      // The one 5xx that is not a bug: the Bitcoin node is unreachable. Nothing changed; retry.
+      return { status: 503, type: "api_error" };
     case "rate_limited":
       return { status: 429, type: "rate_limit_error" };
   }

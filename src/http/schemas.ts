@@ -16,7 +16,7 @@ export const ErrorSchema = z
   .openapi("Error");
 
 /** The error responses a route can give, for its OpenAPI description. */
-export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429)[]) {
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503)[]) {
   const descriptions: Record<number, string> = {
     400: "Invalid request",
     401: "Missing or invalid credentials",
@@ -27,6 +27,7 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 410 |
     413: "Body too large",
     422: "Idempotency key reused with a different request",
     429: "Too many requests",
+    503: "The Bitcoin node is unreachable; nothing changed, retry",
   };
   return Object.fromEntries(
     statuses.map((s) => [

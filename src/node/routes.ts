@@ -19,7 +19,20 @@ export const NodeSchema = z
       .number()
       .int()
       .nullable()
-      .openapi({ description: "Chain tip; null while no chain backend is configured" }),
+      .openapi({ description: "Chain tip; null while the Bitcoin node is unreachable or not configured" }),
+    min_confirmations: z.number().int().openapi({ description: "Confirmations before a channel opens" }),
+    channel: z.object({
+      min_capacity_sat: z.number().int(),
+      max_capacity_sat: z.number().int(),
+      lifetime_blocks: z
+        .number()
+        .int()
+        .openapi({ description: "refund_locktime = tip + lifetime_blocks at offer" }),
+      close_margin_blocks: z
+        .number()
+        .int()
+        .openapi({ description: "No payments once tip ≥ refund_locktime − close_margin_blocks" }),
+    }),
   })
   .openapi("Node");
 
@@ -87,14 +100,23 @@ const healthRoute = createRoute({
 export function publicRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.openapi(nodeRoute, (c) => {
-    const { network, keys } = c.var.config;
+  app.openapi(nodeRoute, async (c) => {
+    const { network, keys, minConfirmations, channel } = c.var.config;
+    const chain = c.var.chain;
+    const blockHeight = chain ? await chain.tipHeight().catch(() => null) : null;
     return c.json(
       {
         network,
         node_pubkey: bytesToHex(keys.node.publicKey),
         channel_pubkey: bytesToHex(keys.channel.publicKey),
-        block_height: null,
+        block_height: blockHeight,
+        min_confirmations: minConfirmations,
+        channel: {
+          min_capacity_sat: Number(channel.minCapacitySat),
+          max_capacity_sat: Number(channel.maxCapacitySat),
+          lifetime_blocks: channel.lifetimeBlocks,
+          close_margin_blocks: channel.closeMarginBlocks,
+        },
       },
       200,
     );

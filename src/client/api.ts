@@ -1,0 +1,89 @@
+/** A small typed client for the Sluice HTTP API; runs in Node and browsers (fetch only). */
+
+export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** An error the API answered with: stable `code`, HTTP `status`. */
+export class SluiceApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SluiceApiError";
+  }
+}
+
+export interface NodeInfo {
+  network: "mainnet" | "testnet" | "signet" | "regtest";
+  node_pubkey: string;
+  channel_pubkey: string;
+  block_height: number | null;
+  min_confirmations: number;
+  channel: {
+    min_capacity_sat: number;
+    max_capacity_sat: number;
+    lifetime_blocks: number;
+    close_margin_blocks: number;
+  };
+}
+
+export interface ChannelView {
+  id: string;
+  status: string;
+  payer_pubkey: string;
+  hub_pubkey: string;
+  refund_locktime: number;
+  witness_script: string;
+  funding_script_pubkey: string;
+  funding_address: string;
+  capacity_sat: number;
+  refund_script_pubkey: string;
+  seq: number;
+  payer_balance_msat: number;
+  funding_txid: string | null;
+  funding_vout: number | null;
+  funding_confirmations: number;
+}
+
+/** Calls the public and payer endpoints. */
+export class SluiceClient {
+  private readonly fetch: Fetch;
+
+  constructor(
+    private readonly apiUrl: string,
+    fetchImpl?: Fetch,
+  ) {
+    this.fetch = fetchImpl ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+    const res = await this.fetch(`${this.apiUrl.replace(/\/$/, "")}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (!res.ok)
+      throw new SluiceApiError(
+        res.status,
+        json?.error?.code ?? "unknown",
+        json?.error?.message ?? res.statusText,
+      );
+    return json as T;
+  }
+
+  node = () => this.call<NodeInfo>("GET", "/v1/node");
+  openChannel = (
+    body: { payer_pubkey: string; capacity_sat: number; refund_script_pubkey?: string },
+    key?: string,
+  ) => this.call<ChannelView>("POST", "/v1/channels", body, key);
+  channel = (id: string) => this.call<ChannelView>("GET", `/v1/channels/${encodeURIComponent(id)}`);
+  registerFunding = (id: string, body: { txid: string; vout: number }) =>
+    this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/funding`, body);
+  closeChannel = (id: string, signature: string) =>
+    this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/close`, { signature });
+}

@@ -1,0 +1,205 @@
+/**
+ * The payer's wallet: one key, its channels, their signed states, and the unilateral refund.
+ * Runs in Node and browsers (no Node APIs). It trusts nothing the hub says that it can check:
+ * every channel offer's script is rebuilt locally before funds go to it.
+ */
+import { buildRefundTx, type FundedChannel, fundingScriptOf, signClosingState } from "../chain/channel";
+import { isCompressedPubkey, p2wpkh, segwitAddress, standardKind } from "../chain/script";
+import { payerMessageHash, signDer } from "../chain/signature";
+import { type Tx, txHex, txid } from "../chain/tx";
+import { bytesToHex, hexToBytes, secp } from "../crypto";
+import type { ChannelView, NodeInfo, SluiceClient } from "./api";
+import type { WalletStorage } from "./storage";
+
+/** What the wallet remembers of a channel: its terms and the latest state the hub confirmed. */
+export interface StoredChannel {
+  id: string;
+  network: NodeInfo["network"];
+  hubPubkey: string;
+  refundLocktime: number;
+  capacitySat: number;
+  refundScript: string;
+  fundingScript: string;
+  fundingTxid: string | null;
+  fundingVout: number | null;
+  seq: number;
+  payerBalanceMsat: string;
+}
+
+const KEY = "secret_key";
+const channelKey = (id: string) => `channel:${id}`;
+
+export class PayerWallet {
+  private constructor(
+    private readonly storage: WalletStorage,
+    private readonly secretKey: Uint8Array,
+  ) {}
+
+  /** Opens the wallet in `storage`, creating a fresh key (or importing `importHex`) the first time. */
+  static async open(storage: WalletStorage, importHex?: string): Promise<PayerWallet> {
+    const stored = await storage.get(KEY);
+    if (stored && importHex && stored !== importHex)
+      throw new Error("this storage already holds another key");
+    const hex = stored ?? importHex ?? bytesToHex(secp.utils.randomSecretKey());
+    const secretKey = hexToBytes(hex);
+    if (!secp.utils.isValidSecretKey(secretKey)) throw new Error("not a valid secp256k1 secret key");
+    if (!stored) await storage.set(KEY, hex);
+    return new PayerWallet(storage, secretKey);
+  }
+
+  private get publicKey(): Uint8Array {
+    return secp.getPublicKey(this.secretKey, true);
+  }
+
+  /** The payer key P (compressed, hex). */
+  get pubkey(): string {
+    return bytesToHex(this.publicKey);
+  }
+
+  /** A remembered channel, or an error naming it. */
+  async channel(id: string): Promise<StoredChannel> {
+    const raw = await this.storage.get(channelKey(id));
+    if (!raw) throw new Error(`this wallet has no channel ${id}`);
+    return JSON.parse(raw) as StoredChannel;
+  }
+
+  private save(channel: StoredChannel) {
+    return this.storage.set(channelKey(channel.id), JSON.stringify(channel));
+  }
+
+  /**
+   * Asks the hub for a channel and checks the offer: the hub key must be the one /v1/node
+   * publishes and the funding script must be exactly P2WSH(IF H CSV… ELSE T CLTV … P) rebuilt here.
+   */
+  async openChannel(
+    client: SluiceClient,
+    capacitySat: number,
+    refundScriptHex?: string,
+  ): Promise<StoredChannel> {
+    const node = await client.node();
+    const offer = await client.openChannel({
+      payer_pubkey: this.pubkey,
+      capacity_sat: capacitySat,
+      ...(refundScriptHex ? { refund_script_pubkey: refundScriptHex } : {}),
+    });
+    const stored = checkOffer(offer, node, this.pubkey, capacitySat, refundScriptHex);
+    await this.save(stored);
+    return stored;
+  }
+
+  /** The address to pay exactly `capacitySat` to. */
+  async fundingAddress(id: string): Promise<string> {
+    const c = await this.channel(id);
+    return segwitAddress(hexToBytes(c.fundingScript), c.network);
+  }
+
+  /** Tells the hub which output funds the channel; remembers it once the hub verified it on chain. */
+  async registerFunding(
+    client: SluiceClient,
+    id: string,
+    outpoint: { txid: string; vout: number },
+  ): Promise<ChannelView> {
+    const c = await this.channel(id);
+    const view = await client.registerFunding(id, { txid: outpoint.txid, vout: outpoint.vout });
+    await this.save({ ...c, fundingTxid: outpoint.txid, fundingVout: outpoint.vout });
+    return view;
+  }
+
+  /** Signs the closing template for a new state (DESIGN.md §5); does not persist it. */
+  async signState(id: string, payerBalanceMsat: bigint): Promise<{ signature: string; sighashType: number }> {
+    const { signature, sighashType } = signClosingState(
+      funded(await this.channel(id), this.publicKey),
+      payerBalanceMsat,
+      this.secretKey,
+    );
+    return { signature: bytesToHex(signature), sighashType };
+  }
+
+  /** Records a state the hub confirmed (only then: a lost response is recovered by replaying). */
+  async confirmState(id: string, seq: number, payerBalanceMsat: bigint): Promise<void> {
+    const c = await this.channel(id);
+    if (seq <= c.seq) return;
+    await this.save({ ...c, seq, payerBalanceMsat: payerBalanceMsat.toString() });
+  }
+
+  /** Asks the hub to close the channel at its next settlement. */
+  async requestClose(client: SluiceClient, id: string): Promise<ChannelView> {
+    const signature = bytesToHex(signDer(payerMessageHash("close", id), this.secretKey));
+    return client.closeChannel(id, signature);
+  }
+
+  /**
+   * The hub-gone path: a signed transaction returning the whole deposit (less the fee) by the
+   * CLTV branch. Valid once the chain tip reaches refund_locktime; needs nothing from the hub.
+   */
+  async buildRefund(
+    id: string,
+    feeRateSatPerVb: number,
+    destinationScriptHex?: string,
+  ): Promise<{ tx: Tx; txid: string; hex: string }> {
+    const c = funded(await this.channel(id), this.publicKey);
+    const destination = destinationScriptHex ? hexToBytes(destinationScriptHex) : c.refundScript;
+    const tx = buildRefundTx(c, destination, feeRateSatPerVb, this.secretKey);
+    return { tx, txid: txid(tx), hex: txHex(tx) };
+  }
+}
+
+/** Checks a channel offer against what the payer asked and what the node publishes. */
+export function checkOffer(
+  offer: ChannelView,
+  node: NodeInfo,
+  payerPubkey: string,
+  capacitySat: number,
+  refundScriptHex?: string,
+): StoredChannel {
+  const refundScript = refundScriptHex ?? bytesToHex(p2wpkh(hexToBytes(payerPubkey)));
+  const problems = [
+    offer.payer_pubkey !== payerPubkey && "payer key",
+    offer.hub_pubkey !== node.channel_pubkey && "hub key",
+    !isCompressedPubkey(hexToBytes(offer.hub_pubkey)) && "hub key format",
+    offer.capacity_sat !== capacitySat && "capacity",
+    offer.refund_script_pubkey !== refundScript && "refund script",
+    standardKind(hexToBytes(offer.refund_script_pubkey)) === null && "refund script kind",
+    node.block_height !== null &&
+      offer.refund_locktime > node.block_height + node.channel.lifetime_blocks + 6 &&
+      "refund locktime",
+  ].filter(Boolean);
+  const terms = {
+    payerPubkey: hexToBytes(payerPubkey),
+    hubPubkey: hexToBytes(offer.hub_pubkey),
+    refundLocktime: offer.refund_locktime,
+    capacitySat: BigInt(capacitySat),
+    refundScript: hexToBytes(refundScript),
+  };
+  if (bytesToHex(fundingScriptOf(terms)) !== offer.funding_script_pubkey) problems.push("funding script");
+  if (problems.length > 0)
+    throw new Error(`the hub's channel offer does not check out: ${problems.join(", ")}`);
+  return {
+    id: offer.id,
+    network: node.network,
+    hubPubkey: offer.hub_pubkey,
+    refundLocktime: offer.refund_locktime,
+    capacitySat,
+    refundScript,
+    fundingScript: offer.funding_script_pubkey,
+    fundingTxid: null,
+    fundingVout: null,
+    seq: offer.seq,
+    payerBalanceMsat: String(offer.payer_balance_msat),
+  };
+}
+
+/** A stored channel as chain terms; it must have a funding outpoint. */
+function funded(c: StoredChannel, payerPubkey: Uint8Array): FundedChannel {
+  if (c.fundingTxid === null || c.fundingVout === null)
+    throw new Error(`channel ${c.id} has no funding registered yet`);
+  return {
+    payerPubkey,
+    hubPubkey: hexToBytes(c.hubPubkey),
+    refundLocktime: c.refundLocktime,
+    capacitySat: BigInt(c.capacitySat),
+    refundScript: hexToBytes(c.refundScript),
+    fundingTxid: c.fundingTxid,
+    fundingVout: c.fundingVout,
+  };
+}

@@ -1,0 +1,53 @@
+/** Test access to the real regtest node started by global-setup.ts. */
+import { bech32 } from "@scure/base";
+import { inject } from "vitest";
+import { ChainError } from "../src/chain/backend";
+import { bitcoindRpc, jsonRpc } from "../src/chain/backends/bitcoind-rpc";
+import { hash160 } from "../src/chain/encoding";
+import { hexToBytes, secp } from "../src/crypto";
+import { faucetPay } from "../src/dev/faucet";
+import { TEST_BINDINGS } from "./bindings";
+
+export const rpcInfo = inject("bitcoinRpc");
+
+/** Env entries that point the Worker at the regtest node. */
+export const CHAIN_ENV = {
+  BITCOIN_RPC_URL: rpcInfo.url,
+  BITCOIN_RPC_USER: rpcInfo.user,
+  BITCOIN_RPC_PASSWORD: rpcInfo.password,
+};
+
+export const chain = bitcoindRpc({ ...rpcInfo, timeoutMs: 10_000, fallbackFeeRateSatPerVb: 2 });
+const rpc = jsonRpc({ ...rpcInfo, timeoutMs: 10_000 });
+
+/** Calls the node; a JSON-RPC error throws. */
+export async function call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+  const reply = await rpc(method, params);
+  if (reply.error) throw new ChainError("rejected", `${method}: ${reply.error.message}`);
+  return reply.result as T;
+}
+
+const burn = bech32.encode("rb", [
+  0,
+  ...bech32.toWords(hash160(secp.getPublicKey(new Uint8Array(32).fill(0xee), true))),
+]);
+
+/** Mines `n` blocks (to a burn key, in bcoin's address format). */
+export const mine = (n: number) => chain.mine(n, burn);
+
+/** Mines until the tip is at least `height`. */
+export async function mineTo(height: number) {
+  const tip = await chain.tipHeight();
+  if (tip < height) await mine(height - tip);
+}
+
+/** Pays `valueSat` to `scriptHex` from the faucet; returns the outpoint (unconfirmed). */
+export async function fund(scriptHex: string, valueSat: number): Promise<{ txid: string; vout: number }> {
+  const paid = await faucetPay(
+    rpcInfo,
+    hexToBytes(TEST_BINDINGS.FAUCET_SECRET),
+    hexToBytes(scriptHex),
+    BigInt(valueSat),
+  );
+  return { txid: paid.txid, vout: paid.vout };
+}
