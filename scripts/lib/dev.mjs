@@ -19,16 +19,20 @@ export function readDevVars(path = join(ROOT, ".dev.vars")) {
   );
 }
 
-/** Creates .dev.vars with a fresh HUB_SEED and OPERATOR_TOKEN unless they exist; never prints them. */
-export function ensureDevVars() {
+/**
+ * Creates .dev.vars with a fresh HUB_SEED and OPERATOR_TOKEN (and any `defaults`) for the keys it
+ * lacks; existing values are kept. Never prints them.
+ */
+export function ensureDevVars(defaults = {}) {
   const path = join(ROOT, ".dev.vars");
   const vars = readDevVars(path);
   const wanted = {
-    HUB_SEED: vars.HUB_SEED ?? randomBytes(32).toString("hex"),
-    OPERATOR_TOKEN: vars.OPERATOR_TOKEN ?? randomBytes(32).toString("base64url"),
-    DEV_MODE: vars.DEV_MODE ?? "true",
+    HUB_SEED: randomBytes(32).toString("hex"),
+    OPERATOR_TOKEN: randomBytes(32).toString("base64url"),
+    DEV_MODE: "true",
+    ...defaults,
   };
-  const merged = { ...vars, ...wanted };
+  const merged = { ...wanted, ...vars };
   if (Object.keys(wanted).some((k) => vars[k] === undefined)) {
     writeFileSync(
       path,

@@ -36,17 +36,20 @@ export function bcoinP2wpkhAddress(secretKey) {
   return bech32.encode("rb", [0, ...bech32.toWords(hash)]);
 }
 
-/** Starts bcoin on `port`, waits for RPC; `stop()` ends it by its PID and removes its data dir. */
-export async function startRegtest({ port, quiet = true } = {}) {
+/**
+ * Starts bcoin on `port`, waits for RPC; `stop()` ends it by its PID. Without `dataDir` the
+ * chain lives in memory and a temp dir that stop() removes; with it, the chain persists there.
+ */
+export async function startRegtest({ port, password: fixedPassword, dataDir, quiet = true } = {}) {
   const rpcPort = port ?? (await freePort());
-  const password = randomBytes(16).toString("hex");
-  const prefix = mkdtempSync(join(tmpdir(), "sluice-regtest-"));
+  const password = fixedPassword ?? randomBytes(16).toString("hex");
+  const prefix = dataDir ?? mkdtempSync(join(tmpdir(), "sluice-regtest-"));
   const child = spawn(
     process.execPath,
     [
       BCOIN,
       "--network=regtest",
-      "--memory=true",
+      `--memory=${dataDir ? "false" : "true"}`,
       `--http-host=127.0.0.1`,
       `--http-port=${rpcPort}`,
       `--api-key=${password}`,
@@ -86,7 +89,7 @@ export async function startRegtest({ port, quiet = true } = {}) {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill("SIGKILL");
       }
-      rmSync(prefix, { recursive: true, force: true });
+      if (!dataDir) rmSync(prefix, { recursive: true, force: true });
     },
   };
   const deadline = Date.now() + 30_000;

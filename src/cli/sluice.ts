@@ -1,30 +1,30 @@
-/** `sluice` CLI (run with `npm run sluice -- …`). Operator commands today; wallet commands join with channels. */
-import { existsSync, readFileSync } from "node:fs";
+/** `sluice` CLI (run with `npm run sluice -- …`): operator commands and the payer wallet. */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { SluiceClient } from "../client/api";
+import { FileStorage } from "../client/node-storage";
 import { ADMIN_USAGE, adminRequest } from "./admin";
+import { runWallet, WALLET_USAGE } from "./wallet";
 
-function credentials(): { apiUrl: string; token: string } {
-  const dev = existsSync(".sluice/dev.json") ? JSON.parse(readFileSync(".sluice/dev.json", "utf8")) : {};
-  const apiUrl = process.env.SLUICE_API_URL ?? dev.api_url;
+interface DevJson {
+  api_url?: string;
+  operator_token?: string;
+  bitcoin_rpc_url?: string;
+  bitcoin_rpc_user?: string;
+  bitcoin_rpc_password?: string;
+  faucet_secret?: string;
+}
+
+const dev: DevJson = existsSync(".sluice/dev.json")
+  ? JSON.parse(readFileSync(".sluice/dev.json", "utf8"))
+  : {};
+const apiUrl = process.env.SLUICE_API_URL ?? dev.api_url;
+
+async function admin(args: string[]): Promise<number> {
+  const request = adminRequest(args);
   const token = process.env.SLUICE_OPERATOR_TOKEN ?? dev.operator_token;
   if (!apiUrl || !token)
     throw new Error("set SLUICE_API_URL and SLUICE_OPERATOR_TOKEN, or run `npm start` first");
-  return { apiUrl, token };
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [group, ...rest] = argv;
-  if (group !== "admin") {
-    console.error(ADMIN_USAGE);
-    return 2;
-  }
-  let request: ReturnType<typeof adminRequest>;
-  try {
-    request = adminRequest(rest);
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${ADMIN_USAGE}`);
-    return 2;
-  }
-  const { apiUrl, token } = credentials();
   const res = await fetch(`${apiUrl}${request.path}`, {
     method: request.method,
     headers: {
@@ -37,10 +37,41 @@ async function main(argv: string[]): Promise<number> {
   return res.ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    console.error(e.message);
-    process.exit(1);
-  },
-);
+async function wallet(args: string[]): Promise<number> {
+  if (!apiUrl) throw new Error("set SLUICE_API_URL, or run `npm start` first");
+  const path = process.env.SLUICE_WALLET ?? ".sluice/wallet.json";
+  mkdirSync(dirname(path), { recursive: true });
+  const rpcUrl = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
+  const result = await runWallet(args, {
+    client: new SluiceClient(apiUrl),
+    storage: new FileStorage(path),
+    ...(rpcUrl
+      ? {
+          rpc: {
+            url: rpcUrl,
+            user: process.env.SLUICE_BITCOIN_RPC_USER ?? dev.bitcoin_rpc_user ?? "",
+            password: process.env.SLUICE_BITCOIN_RPC_PASSWORD ?? dev.bitcoin_rpc_password ?? "",
+          },
+        }
+      : {}),
+    ...(dev.faucet_secret ? { faucetSecret: dev.faucet_secret } : {}),
+  });
+  console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv;
+  try {
+    if (group === "admin") return await admin(rest);
+    if (group === "wallet") return await wallet(rest);
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    console.error(err.code ? `${err.code}: ${err.message}` : err.message);
+    return 1;
+  }
+  console.error(`${ADMIN_USAGE}\n\n${WALLET_USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,124 @@
+/**
+ * `npm start`: the whole hub locally. A regtest node (bcoin, RPC on 127.0.0.1:18443, chain kept in
+ * .sluice/regtest), mined past segwit with a dev faucet and a funded hub wallet; secrets in
+ * .dev.vars; migrations on local D1; the Worker on 127.0.0.1:8787; blocks and cron on intervals;
+ * a demo merchant; credentials in .sluice/dev.json. Ctrl-C stops everything it started.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { p2wpkh } from "../src/chain/script";
+import { hexToBytes } from "../src/crypto";
+import { faucetPay } from "../src/dev/faucet";
+import { deriveKey, parseSeed } from "../src/keys/derive";
+// @ts-expect-error plain ESM helpers
+import {
+  api,
+  applyMigrations,
+  ensureDevVars,
+  readDevJson,
+  ROOT,
+  startWorker,
+  writeDevJson,
+} from "./lib/dev.mjs";
+// @ts-expect-error plain ESM helpers
+import { bcoinP2wpkhAddress, prepareChain, startRegtest } from "./lib/regtest.mjs";
+
+const CRON_INTERVAL_SECONDS = Number(process.env.SLUICE_CRON_INTERVAL_SECONDS ?? 10);
+const BLOCK_INTERVAL_SECONDS = Number(process.env.SLUICE_BLOCK_INTERVAL_SECONDS ?? 5);
+const RPC_PORT = 18443;
+const HUB_WALLET_DEPOSIT_SAT = 1_000_000_000n; // 10 BTC of regtest coins for settlement payouts
+
+const vars = ensureDevVars({
+  BITCOIN_RPC_URL: `http://127.0.0.1:${RPC_PORT}/`,
+  BITCOIN_RPC_USER: "sluice",
+  BITCOIN_RPC_PASSWORD: randomBytes(16).toString("hex"),
+  MIN_CONFIRMATIONS: "1",
+  SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
+});
+const faucetSecret = hexToBytes(vars.SLUICE_DEV_FAUCET_SECRET);
+const dataDir = join(ROOT, ".sluice/regtest");
+mkdirSync(dataDir, { recursive: true });
+
+const node = await startRegtest({ port: RPC_PORT, password: vars.BITCOIN_RPC_PASSWORD, dataDir });
+const stoppers: (() => unknown)[] = [() => node.stop()];
+const stopAll = async (code = 0) => {
+  for (const stop of stoppers.reverse()) await stop();
+  process.exit(code);
+};
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+try {
+  const height = await prepareChain(node, faucetSecret);
+  const rpc = { url: node.url, user: node.user, password: vars.BITCOIN_RPC_PASSWORD };
+  const previous = readDevJson();
+  let hubWalletDeposit = previous?.hub_wallet_deposit;
+  if (!hubWalletDeposit) {
+    const walletKey = deriveKey(parseSeed(vars.HUB_SEED), "wallet");
+    const paid = await faucetPay(rpc, faucetSecret, p2wpkh(walletKey.publicKey), HUB_WALLET_DEPOSIT_SAT);
+    hubWalletDeposit = { txid: paid.txid, vout: paid.vout, value_sat: Number(HUB_WALLET_DEPOSIT_SAT) };
+    await node.rpc("generatetoaddress", [1, bcoinP2wpkhAddress(new Uint8Array(32).fill(0xee))]);
+  }
+
+  applyMigrations();
+  const worker = await startWorker();
+  stoppers.push(() => worker.stop());
+  worker.child.on("exit", (code: number | null) => {
+    console.error(`wrangler dev exited (${code}); stopping`);
+    void stopAll(code ?? 1);
+  });
+
+  // Reuse the demo merchant's key if it still works against this database; otherwise create one.
+  let merchantKey = previous?.merchant_api_key;
+  if (
+    !merchantKey ||
+    (await api(worker.url, "/v1/invoices?limit=1", { token: merchantKey })).status !== 200
+  ) {
+    const created = await api(worker.url, "/v1/admin/merchants", {
+      method: "POST",
+      token: vars.OPERATOR_TOKEN,
+      body: { name: "Demo Shop" },
+    });
+    if (created.status !== 201)
+      throw new Error(`creating the demo merchant failed: ${created.body?.error?.code}`);
+    merchantKey = created.body.api_key.secret;
+  }
+  const info = (await api(worker.url, "/v1/node")).body;
+  const path = writeDevJson({
+    api_url: worker.url,
+    merchant_api_key: merchantKey,
+    operator_token: vars.OPERATOR_TOKEN,
+    network: info.network,
+    bitcoin_rpc_url: node.url,
+    bitcoin_rpc_user: node.user,
+    bitcoin_rpc_password: vars.BITCOIN_RPC_PASSWORD,
+    faucet_secret: vars.SLUICE_DEV_FAUCET_SECRET,
+    hub_wallet_deposit: hubWalletDeposit,
+  });
+
+  const burn = bcoinP2wpkhAddress(new Uint8Array(32).fill(0xee));
+  const miner = setInterval(
+    () => node.rpc("generatetoaddress", [1, burn]).catch(() => {}),
+    BLOCK_INTERVAL_SECONDS * 1000,
+  );
+  const cron = setInterval(() => {
+    fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+  }, CRON_INTERVAL_SECONDS * 1000);
+  stoppers.push(
+    () => clearInterval(miner),
+    () => clearInterval(cron),
+  );
+
+  console.log(`
+Sluice is running at ${worker.url}  (network: ${info.network}, node ${info.node_pubkey})
+  regtest:     bitcoind-style RPC at ${node.url} (height ${height}+), a block every ${BLOCK_INTERVAL_SECONDS} s
+  credentials: ${path}
+  API docs:    ${worker.url}/docs
+  cron:        every ${CRON_INTERVAL_SECONDS} s
+Try:  npm run sluice -- wallet open --capacity 100000 && npm run sluice -- wallet fund --channel <ch_…>
+Ctrl-C stops everything.`);
+} catch (e) {
+  console.error(`npm start failed: ${(e as Error).message}`);
+  await stopAll(1);
+}
