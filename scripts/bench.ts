@@ -7,7 +7,6 @@ import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { hexToBytes, sha256 } from "../src/crypto";
 import { decodeInvoice, signInvoice } from "../src/lightning/bolt11";
-// @ts-expect-error plain ESM helper shared with `npm start`
 import { api, applyMigrations, ensureDevVars, ROOT, startWorker } from "./lib/dev.mjs";
 
 const HTTP_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);

@@ -11,7 +11,6 @@ import { p2wpkh } from "../src/chain/script";
 import { hexToBytes } from "../src/crypto";
 import { faucetPay } from "../src/dev/faucet";
 import { deriveKey, parseSeed } from "../src/keys/derive";
-// @ts-expect-error plain ESM helpers
 import {
   api,
   applyMigrations,
@@ -21,7 +20,6 @@ import {
   startWorker,
   writeDevJson,
 } from "./lib/dev.mjs";
-// @ts-expect-error plain ESM helpers
 import { bcoinP2wpkhAddress, prepareChain, startRegtest } from "./lib/regtest.mjs";
 
 const CRON_INTERVAL_SECONDS = Number(process.env.SLUICE_CRON_INTERVAL_SECONDS ?? 10);
@@ -36,11 +34,12 @@ const vars = ensureDevVars({
   MIN_CONFIRMATIONS: "1",
   SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
 });
-const faucetSecret = hexToBytes(vars.SLUICE_DEV_FAUCET_SECRET);
+const faucetSecret = hexToBytes(vars.SLUICE_DEV_FAUCET_SECRET!);
+const rpcPassword = vars.BITCOIN_RPC_PASSWORD!;
 const dataDir = join(ROOT, ".sluice/regtest");
 mkdirSync(dataDir, { recursive: true });
 
-const node = await startRegtest({ port: RPC_PORT, password: vars.BITCOIN_RPC_PASSWORD, dataDir });
+const node = await startRegtest({ port: RPC_PORT, password: rpcPassword, dataDir });
 const stoppers: (() => unknown)[] = [() => node.stop()];
 const stopAll = async (code = 0) => {
   for (const stop of stoppers.reverse()) await stop();
@@ -51,7 +50,7 @@ process.on("SIGTERM", () => stopAll(0));
 
 try {
   const height = await prepareChain(node, faucetSecret);
-  const rpc = { url: node.url, user: node.user, password: vars.BITCOIN_RPC_PASSWORD };
+  const rpc = { url: node.url, user: node.user, password: rpcPassword };
   const previous = readDevJson();
   let hubWalletDeposit = previous?.hub_wallet_deposit;
   if (!hubWalletDeposit) {
@@ -92,7 +91,7 @@ try {
     network: info.network,
     bitcoin_rpc_url: node.url,
     bitcoin_rpc_user: node.user,
-    bitcoin_rpc_password: vars.BITCOIN_RPC_PASSWORD,
+    bitcoin_rpc_password: rpcPassword,
     faucet_secret: vars.SLUICE_DEV_FAUCET_SECRET,
     hub_wallet_deposit: hubWalletDeposit,
   });

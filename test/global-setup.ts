@@ -1,7 +1,6 @@
 /** Runs in Node before the workerd test pool: one real bcoin regtest node for the whole run. */
 import type { TestProject } from "vitest/node";
 import { hexToBytes } from "../src/crypto";
-// @ts-expect-error plain ESM helper shared with `npm start`
 import { prepareChain, startRegtest } from "../scripts/lib/regtest.mjs";
 import { TEST_BINDINGS } from "./bindings";
 

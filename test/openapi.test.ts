@@ -2,7 +2,10 @@ import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { buildApp, openApiDocument } from "../src/app";
 import committed from "../openapi/openapi.json";
+import { MemoryStorage } from "../src/client/storage";
+import { PayerWallet } from "../src/client/wallet";
 import { type CallOptions, hub, OPERATOR, random, type Reply, testClock } from "./helpers";
+import { CHAIN_ENV, fund } from "./regtest";
 
 type Json = Record<string, any>;
 const spec = committed as Json;
@@ -80,7 +83,7 @@ describe("OpenAPI document", () => {
 describe("real responses match the spec", () => {
   it("for every route, success and error alike", async () => {
     const clock = testClock();
-    const h = hub(clock);
+    const h = hub(clock, CHAIN_ENV);
     const created = await call(h, "POST", "/v1/admin/merchants", {
       key: OPERATOR,
       body: { name: "Contract Shop" },
@@ -135,8 +138,24 @@ describe("real responses match the spec", () => {
     await call(h, "GET", `/v1/admin/merchants/${merchantId}/api-keys`, { key: OPERATOR });
     await call(h, "DELETE", `/v1/admin/merchants/${merchantId}/api-keys/${opKey.body.id}`, { key: OPERATOR });
 
+    const wallet = await PayerWallet.open(new MemoryStorage());
+    const channel = await call(h, "POST", "/v1/channels", {
+      body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 },
+    });
+    await call(h, "POST", "/v1/channels", { body: { payer_pubkey: "02", capacity_sat: 30_000 } });
+    await call(h, "GET", `/v1/channels/${channel.body.id}`);
+    await call(h, "GET", "/v1/channels/ch_missing");
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
+      body: { txid: "ab".repeat(32), vout: 0 },
+    });
+    await call(h, "POST", `/v1/channels/${channel.body.id}/close`, { body: { signature: "00".repeat(70) } });
+    const outpoint = await fund(channel.body.funding_script_pubkey, 30_000);
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, { body: outpoint });
+    const down = hub(clock, { ...CHAIN_ENV, BITCOIN_RPC_URL: "http://127.0.0.1:9/" });
+    await call(down, "POST", "/v1/channels", { body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 } });
+
     // Every status class the scenario was meant to reach was reached.
-    for (const status of ["200", "201", "400", "401", "403", "404", "410", "413", "422"]) {
+    for (const status of ["200", "201", "400", "401", "403", "404", "410", "413", "422", "503"]) {
       expect(
         checked.some((c) => c.endsWith(status)),
         `some response had status ${status}`,

@@ -1,0 +1,17 @@
+// Types for dev.mjs (plain ESM so `npm start` helpers need no build step).
+export const ROOT: string;
+export function readDevVars(path?: string): Record<string, string>;
+export function ensureDevVars(defaults?: Record<string, string>): Record<string, string>;
+export function applyMigrations(persistTo?: string): void;
+export function startWorker(options?: { port?: number; persistTo?: string; quiet?: boolean }): Promise<{
+  url: string;
+  child: import("node:child_process").ChildProcess;
+  stop(): void;
+}>;
+export function api(
+  url: string,
+  path: string,
+  options?: { method?: string; token?: string; body?: unknown },
+): Promise<{ status: number; body: any }>;
+export function writeDevJson(data: unknown): string;
+export function readDevJson(): any;
