@@ -14,6 +14,7 @@ import { validationHook } from "./http/validation";
 import { invoiceRoutes } from "./invoices/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
+import { paymentRoutes } from "./payments/routes";
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -45,6 +46,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", invoiceRoutes());
   app.route("/", merchantRoutes());
   app.route("/", channelRoutes());
+  app.route("/", paymentRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

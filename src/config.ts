@@ -25,6 +25,14 @@ export interface Env {
   CHANNEL_CLOSE_MARGIN_BLOCKS?: string;
   CHANNEL_OFFER_TTL_SECONDS?: string;
   FALLBACK_FEE_RATE_SAT_PER_VB?: string;
+  MERCHANT_FEE_BASE_MSAT?: string;
+  MERCHANT_FEE_PPM?: string;
+}
+
+/** What a merchant pays per payment unless overridden per merchant. */
+export interface FeePolicy {
+  readonly baseMsat: bigint;
+  readonly ppm: bigint;
 }
 
 export interface ChannelPolicy {
@@ -49,6 +57,7 @@ export interface Config {
   readonly rpc: RpcConfig | null;
   readonly minConfirmations: number;
   readonly channel: ChannelPolicy;
+  readonly fees: FeePolicy;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -124,6 +133,10 @@ export function loadConfig(env: Env): Config {
         60,
         30 * 86_400,
       ),
+    },
+    fees: {
+      baseMsat: BigInt(int(env.MERCHANT_FEE_BASE_MSAT, 0, "MERCHANT_FEE_BASE_MSAT", 0, 1_000_000_000)),
+      ppm: BigInt(int(env.MERCHANT_FEE_PPM, 1_000, "MERCHANT_FEE_PPM", 0, 1_000_000)),
     },
   };
   cache.set(env, config);

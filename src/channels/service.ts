@@ -6,9 +6,11 @@ import { domainError, type DomainError } from "../core/errors";
 import { newId, type RandomBytes } from "../core/ids";
 import { err, ok, type Result } from "../core/result";
 import { hexToBytes } from "../crypto";
-import { type Db, isGuardAbort, runBatch } from "../db/client";
+import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
+import { channelOpened, channelRefunded } from "../ledger/rules";
+import { journalStatements } from "../ledger/store";
 import type { Channel, ChannelRequest } from "./channel";
 import {
   acceptFunding,
@@ -24,6 +26,7 @@ import {
   channelsInStatus,
   getChannel,
   insertChannelStatement,
+  knownTipStatement,
   transitionStatements,
 } from "./store";
 import { renderChannel } from "./view";
@@ -60,22 +63,31 @@ function channelEvent(type: EventType, channel: Channel, config: Config, at: At)
   };
 }
 
-/** The event a transition announces, if any. */
-function eventFor(from: Channel, next: Channel, config: Config, at: At): OutboxEvent[] {
-  if (from.status !== "open" && next.status === "open")
-    return [channelEvent("channel.opened", next, config, at)];
-  if (next.status === "refunded" || next.status === "closed")
-    return [channelEvent("channel.closed", next, config, at)];
+/** What a transition writes besides the channel row: its event and its journal, in the same batch. */
+function consequences(db: Db, from: Channel, next: Channel, config: Config, at: At): Statement[] {
+  if (from.status !== "open" && next.status === "open") {
+    return [
+      insertEventStatement(db, channelEvent("channel.opened", next, config, at)),
+      ...journalStatements(db, channelOpened(next.id, next.capacitySat, seconds(at))),
+    ];
+  }
+  if (from.status !== next.status && (next.status === "refunded" || next.status === "closed")) {
+    const booked = from.openedAt !== null && next.status === "refunded";
+    return [
+      insertEventStatement(db, channelEvent("channel.closed", next, config, at)),
+      ...(booked ? journalStatements(db, channelRefunded(next.id, next.payerBalanceMsat, seconds(at))) : []),
+    ];
+  }
   return [];
 }
 
-/** Persists `from → next` with its event; false when someone else changed the channel first. */
+/** Persists `from → next` with its consequences; false when someone else changed the channel first. */
 async function persist(db: Db, from: Channel, next: Channel, config: Config, at: At): Promise<boolean> {
   if (next === from) return true;
   try {
     await runBatch(db, [
       ...transitionStatements(db, from, next),
-      ...eventFor(from, next, config, at).map((e) => insertEventStatement(db, e)),
+      ...consequences(db, from, next, config, at),
     ]);
     return true;
   } catch (e) {
@@ -103,7 +115,7 @@ export async function createChannel(
     random: at.random,
   });
   if (!offer.ok) return offer;
-  await runBatch(db, [insertChannelStatement(db, offer.value)]);
+  await runBatch(db, [insertChannelStatement(db, offer.value), knownTipStatement(db, tip.value)]);
   return offer;
 }
 
@@ -242,6 +254,7 @@ export async function sweepChannels(
   if (!chain) return { refreshed, refunded: refundedCount };
   const tip = await observe(() => chain.tipHeight());
   if (!tip.ok) return { refreshed, refunded: refundedCount };
+  await runBatch(db, [knownTipStatement(db, tip.value)]);
   for (const channel of await channelsInStatus(db, ["opening", "open", "closing"], limit)) {
     // Before T only the hub's own cooperative close can spend the output; settlement tracks that.
     if (!channel.fundingTxid || channel.fundingVout === null || tip.value < channel.refundLocktime) continue;

@@ -1,6 +1,6 @@
 /** The only module that reads and writes channels. */
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { type Db, guardChanged, type Statement, statement } from "../db/client";
+import { type Db, guardChanged, rawStatement, type Statement, statement } from "../db/client";
 import { channels } from "../db/schema";
 import type { Channel, ChannelStatus } from "./channel";
 
@@ -68,3 +68,20 @@ export async function channelsInStatus(db: Db, statuses: ChannelStatus[], limit:
     .all();
   return rows.map(fromRow);
 }
+
+/** The last chain tip the hub saw (for checks that must not wait on the node), or null. */
+export async function knownTip(db: Db): Promise<number | null> {
+  const row = await db.$client
+    .prepare("SELECT value FROM hub_state WHERE key = 'tip_height'")
+    .first<{ value: number }>();
+  return row?.value ?? null;
+}
+
+/** Records a chain tip; never moves it backwards (a stale reader cannot undo a newer one). */
+export const knownTipStatement = (db: Db, tipHeight: number): Statement =>
+  rawStatement(
+    db,
+    `INSERT INTO hub_state (key, value) VALUES ('tip_height', ?)
+     ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`,
+    tipHeight,
+  );

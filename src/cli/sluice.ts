@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (group === "admin") return await admin(rest);
     if (group === "wallet") return await wallet(rest);
+    if (group === "pay") return await wallet(["pay", ...rest]);
   } catch (e) {
     const err = e as Error & { code?: string };
     console.error(err.code ? `${err.code}: ${err.message}` : err.message);

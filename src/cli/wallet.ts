@@ -14,6 +14,7 @@ export const WALLET_USAGE = `usage:
   sluice wallet register --channel <ch_…> --txid <hex> --vout <n>
   sluice wallet status   --channel <ch_…>
   sluice wallet close    --channel <ch_…>
+  sluice pay <bolt11>    [--channel <ch_…>]          (verifies preimage and receipt before saving the state)
   sluice wallet refund   --channel <ch_…> [--fee-rate <sat/vB>] [--broadcast]`;
 
 export interface WalletDeps {
@@ -56,8 +57,9 @@ function integer(f: Map<string, string>, name: string, fallback?: number): numbe
 
 /** Runs one wallet command; returns what to print. Throws Error with a message on bad usage. */
 export async function runWallet(args: readonly string[], deps: WalletDeps): Promise<unknown> {
-  const [verb, ...rest] = args;
-  const f = flags(rest);
+  const [verb, ...afterVerb] = args;
+  const positional = verb === "pay" ? afterVerb[0] : undefined;
+  const f = flags(verb === "pay" ? afterVerb.slice(1) : afterVerb);
   const wallet = await PayerWallet.open(deps.storage);
   const rpc = () => {
     if (!deps.rpc)
@@ -98,6 +100,18 @@ export async function runWallet(args: readonly string[], deps: WalletDeps): Prom
       return deps.client.channel(need(f, "channel"));
     case "close":
       return wallet.requestClose(deps.client, need(f, "channel"));
+    case "pay": {
+      if (!positional || positional.startsWith("--"))
+        throw new Error("usage: sluice pay <bolt11> [--channel <ch_…>]");
+      const channelId = f.get("channel");
+      const result = await wallet.pay(deps.client, positional, channelId ? { channelId } : {});
+      return {
+        payment_id: result.id,
+        preimage: result.preimage,
+        amount_msat: result.amount_msat,
+        channel: result.channel,
+      };
+    }
     case "refund": {
       const refund = await wallet.buildRefund(need(f, "channel"), integer(f, "fee-rate", 2));
       if (f.get("broadcast") !== "true")

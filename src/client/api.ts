@@ -46,6 +46,35 @@ export interface ChannelView {
   funding_confirmations: number;
 }
 
+export interface PayBody {
+  invoice: string;
+  channel_id: string;
+  seq: number;
+  payer_balance_msat: number;
+  sighash_type: number;
+  signature: string;
+}
+
+export interface PaymentResult {
+  id: string;
+  status: "succeeded";
+  invoice_id: string;
+  amount_msat: number;
+  preimage: string;
+  channel: { id: string; seq: number; payer_balance_msat: number };
+  receipt: {
+    payment_id: string;
+    invoice_id: string;
+    payment_hash: string;
+    amount_msat: number;
+    channel_id: string;
+    seq: number;
+    payer_balance_msat: number;
+    created_at: number;
+    signature: string;
+  };
+}
+
 /** Calls the public and payer endpoints. */
 export class SluiceClient {
   private readonly fetch: Fetch;
@@ -84,6 +113,7 @@ export class SluiceClient {
   channel = (id: string) => this.call<ChannelView>("GET", `/v1/channels/${encodeURIComponent(id)}`);
   registerFunding = (id: string, body: { txid: string; vout: number }) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/funding`, body);
+  pay = (body: PayBody) => this.call<PaymentResult>("POST", "/v1/payments", body);
   closeChannel = (id: string, signature: string) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/close`, { signature });
 }

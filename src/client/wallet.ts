@@ -7,8 +7,17 @@ import { buildRefundTx, type FundedChannel, fundingScriptOf, signClosingState } 
 import { isCompressedPubkey, p2wpkh, segwitAddress, standardKind } from "../chain/script";
 import { payerMessageHash, signDer } from "../chain/signature";
 import { type Tx, txHex, txid } from "../chain/tx";
-import { bytesToHex, hexToBytes, secp } from "../crypto";
-import type { ChannelView, NodeInfo, SluiceClient } from "./api";
+import { bytesToHex, hexToBytes, secp, sha256 } from "../crypto";
+import { decodeInvoice } from "../lightning/bolt11";
+import { verifyReceipt } from "../payments/receipt";
+import {
+  type ChannelView,
+  type NodeInfo,
+  type PayBody,
+  type PaymentResult,
+  SluiceApiError,
+  type SluiceClient,
+} from "./api";
 import type { WalletStorage } from "./storage";
 
 /** What the wallet remembers of a channel: its terms and the latest state the hub confirmed. */
@@ -27,7 +36,9 @@ export interface StoredChannel {
 }
 
 const KEY = "secret_key";
+const CHANNELS = "channels";
 const channelKey = (id: string) => `channel:${id}`;
+const pendingKey = (id: string) => `pending:${id}`;
 
 export class PayerWallet {
   private constructor(
@@ -63,8 +74,15 @@ export class PayerWallet {
     return JSON.parse(raw) as StoredChannel;
   }
 
-  private save(channel: StoredChannel) {
-    return this.storage.set(channelKey(channel.id), JSON.stringify(channel));
+  private async save(channel: StoredChannel) {
+    const ids = JSON.parse((await this.storage.get(CHANNELS)) ?? "[]") as string[];
+    if (!ids.includes(channel.id)) await this.storage.set(CHANNELS, JSON.stringify([...ids, channel.id]));
+    await this.storage.set(channelKey(channel.id), JSON.stringify(channel));
+  }
+
+  /** Ids of the channels this wallet knows. */
+  async channelIds(): Promise<string[]> {
+    return JSON.parse((await this.storage.get(CHANNELS)) ?? "[]") as string[];
   }
 
   /**
@@ -113,6 +131,106 @@ export class PayerWallet {
       this.secretKey,
     );
     return { signature: bytesToHex(signature), sighashType };
+  }
+
+  /**
+   * Pays a BOLT11 invoice from a channel: checks the invoice (payee is this hub's node key, its
+   * network, not expired, an amount the channel covers), signs the next state, sends it, and
+   * verifies the preimage against the payment hash and the receipt against the node key before
+   * remembering the new state. The signed state is kept as pending first, so a lost response or
+   * a crash is recovered by sending the very same state again (the hub answers with the same payment).
+   */
+  async pay(
+    client: SluiceClient,
+    bolt11: string,
+    options: { channelId?: string; nowSeconds?: number } = {},
+  ): Promise<PaymentResult> {
+    const node = await client.node();
+    const decoded = decodeInvoice(bolt11.trim());
+    if (!decoded.ok) throw new Error(`not a valid invoice: ${decoded.error.message}`);
+    const invoice = decoded.value;
+    if (invoice.payee_pubkey !== node.node_pubkey)
+      throw new Error("the invoice is not payable to this hub (payee differs)");
+    if (invoice.network !== node.network)
+      throw new Error(`the invoice is for ${invoice.network}, the hub runs ${node.network}`);
+    if (invoice.amount_msat === null) throw new Error("invoices without an amount are not supported");
+    const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+    if (now >= invoice.expires_at) throw new Error("the invoice has expired");
+    const amountMsat = BigInt(invoice.amount_msat);
+    const channelId = options.channelId ?? (await this.channelFor(amountMsat));
+    await this.resume(client, channelId);
+    const c = await this.channel(channelId);
+    const balance = BigInt(c.payerBalanceMsat);
+    if (amountMsat > balance)
+      throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
+    const next = balance - amountMsat;
+    const { signature, sighashType } = await this.signState(channelId, next);
+    const body = {
+      invoice: bolt11.trim(),
+      channel_id: channelId,
+      seq: c.seq + 1,
+      payer_balance_msat: Number(next),
+      sighash_type: sighashType,
+      signature,
+    };
+    await this.storage.set(pendingKey(channelId), JSON.stringify(body));
+    return this.send(client, node.node_pubkey, invoice.payment_hash, body);
+  }
+
+  /** Sends a pending signed state again (after a lost response or a restart), if there is one. */
+  async resume(client: SluiceClient, channelId: string): Promise<PaymentResult | null> {
+    const raw = await this.storage.get(pendingKey(channelId));
+    if (!raw) return null;
+    const body = JSON.parse(raw) as PayBody;
+    const node = await client.node();
+    const decoded = decodeInvoice(body.invoice);
+    if (!decoded.ok) throw new Error("a pending payment holds an invalid invoice");
+    return this.send(client, node.node_pubkey, decoded.value.payment_hash, body).catch(async (e) => {
+      // A definite refusal means the state was never accepted: forget it.
+      if (e instanceof SluiceApiError) await this.storage.set(pendingKey(channelId), "");
+      throw e;
+    });
+  }
+
+  private async send(
+    client: SluiceClient,
+    nodePubkey: string,
+    paymentHash: string,
+    body: PayBody,
+  ): Promise<PaymentResult> {
+    let result: PaymentResult | undefined;
+    for (let attempt = 1; result === undefined; attempt++) {
+      try {
+        result = await client.pay(body);
+      } catch (e) {
+        if (e instanceof SluiceApiError) {
+          await this.storage.set(pendingKey(body.channel_id), "");
+          throw e;
+        }
+        if (attempt >= 3) throw e; // still pending: `resume` sends the same state later
+      }
+    }
+    if (bytesToHex(sha256(hexToBytes(result.preimage))) !== paymentHash)
+      throw new Error("the hub returned a preimage that does not match the payment hash");
+    const { signature, ...fields } = result.receipt;
+    if (!verifyReceipt(fields, signature, nodePubkey))
+      throw new Error("the receipt is not signed by the hub's node key");
+    if (result.channel.seq !== body.seq || result.channel.payer_balance_msat !== body.payer_balance_msat) {
+      throw new Error("the hub confirmed a different channel state than the one signed");
+    }
+    await this.confirmState(body.channel_id, body.seq, BigInt(body.payer_balance_msat));
+    await this.storage.set(pendingKey(body.channel_id), "");
+    return result;
+  }
+
+  /** The first funded channel whose balance covers `amountMsat`. */
+  private async channelFor(amountMsat: bigint): Promise<string> {
+    const ids = JSON.parse((await this.storage.get(CHANNELS)) ?? "[]") as string[];
+    for (const id of ids) {
+      const c = await this.channel(id);
+      if (c.fundingTxid !== null && BigInt(c.payerBalanceMsat) >= amountMsat) return id;
+    }
+    throw new Error("no funded channel in this wallet covers the amount");
   }
 
   /** Records a state the hub confirmed (only then: a lost response is recovered by replaying). */

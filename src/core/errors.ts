@@ -62,6 +62,14 @@ export const ERROR_CODES = [
   "funding_spent",
   "funding_already_used",
   "chain_unavailable",
+  // payments and refunds
+  "seq_conflict",
+  "insufficient_balance",
+  "state_mismatch",
+  "invalid_sighash_type",
+  "payment_not_found",
+  "refund_exceeds_payment",
+  "insufficient_merchant_balance",
   // concurrency
   "conflict",
   "rate_limited",

@@ -14,6 +14,8 @@ export const ID_PREFIXES = {
   event: "evt",
   request: "req",
   channel: "ch",
+  payment: "pay",
+  refund: "re",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

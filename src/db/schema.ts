@@ -5,6 +5,8 @@ export const merchants = sqliteTable("merchants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
+  feeBaseMsat: integer("fee_base_msat"),
+  feePpm: integer("fee_ppm"),
 });
 
 export const apiKeys = sqliteTable("api_keys", {
@@ -37,6 +39,7 @@ export const invoices = sqliteTable("invoices", {
   expiredAt: integer("expired_at"),
   metadata: text("metadata").notNull(),
   orderId: text("order_id"),
+  paymentId: text("payment_id"),
 });
 
 export const events = sqliteTable("events", {
@@ -86,4 +89,30 @@ export const channels = sqliteTable("channels", {
   openedAt: integer("opened_at"),
   closeRequestedAt: integer("close_requested_at"),
   closedAt: integer("closed_at"),
+});
+
+export const payments = sqliteTable("payments", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  invoiceId: text("invoice_id").notNull(),
+  channelId: text("channel_id").notNull(),
+  seq: integer("seq").notNull(),
+  amountMsat: integer("amount_msat").notNull(),
+  feeMsat: integer("fee_msat").notNull(),
+  payerBalanceMsat: integer("payer_balance_msat").notNull(),
+  sighashType: integer("sighash_type").notNull(),
+  signature: text("signature").notNull(),
+  receiptSignature: text("receipt_signature").notNull(),
+  refundedMsat: integer("refunded_msat").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const refunds = sqliteTable("refunds", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  paymentId: text("payment_id").notNull(),
+  channelId: text("channel_id").notNull(),
+  amountMsat: integer("amount_msat").notNull(),
+  reason: text("reason"),
+  createdAt: integer("created_at").notNull(),
 });

@@ -3,6 +3,9 @@ export const EVENT_TYPES = [
   "invoice.created",
   "invoice.expired",
   "invoice.canceled",
+  "invoice.paid",
+  "payment.succeeded",
+  "refund.created",
   "channel.opened",
   "channel.closed",
 ] as const;

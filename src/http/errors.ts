@@ -52,6 +52,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "merchant_not_found":
     case "api_key_not_found":
     case "channel_not_found":
+    case "payment_not_found":
       return { status: 404, type: "invalid_request_error" };
     case "idempotency_in_progress":
       return { status: 409, type: "idempotency_error" };
@@ -66,12 +67,18 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "channel_expiring":
     case "funding_spent":
     case "funding_already_used":
+    case "seq_conflict":
+    case "insufficient_balance":
+    case "refund_exceeds_payment":
+    case "insufficient_merchant_balance":
     case "conflict":
       return { status: 409, type: "state_error" };
     case "invoice_expired":
     case "channel_offer_expired":
       return { status: 410, type: "state_error" };
     case "invalid_signature":
+    case "state_mismatch":
+    case "invalid_sighash_type":
     case "funding_not_found":
     case "funding_output_not_found":
     case "funding_script_mismatch":

@@ -22,6 +22,7 @@ export interface Invoice {
   readonly expiredAt: number | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly orderId: string | null;
+  readonly paymentId: string | null;
 }
 
 /** What a merchant may ask for, already validated at the edge. */

@@ -53,6 +53,7 @@ export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invo
     expiredAt: null,
     metadata: request.metadata,
     orderId: request.orderId,
+    paymentId: null,
   };
 }
 

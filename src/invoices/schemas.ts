@@ -73,6 +73,7 @@ export const InvoiceSchema = z
     preimage: z.string().nullable().openapi({ description: "Revealed only once the invoice is paid" }),
     metadata: z.record(z.string(), z.string()),
     order_id: z.string().nullable(),
+    payment_id: z.string().nullable().openapi({ description: "The payment that paid it" }),
   })
   .openapi("Invoice");
 

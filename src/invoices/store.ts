@@ -113,3 +113,28 @@ export async function dueForExpiry(db: Db, nowSeconds: number, limit: number): P
     .all();
   return rows.map(fromRow);
 }
+
+/** The invoice a BOLT11 string belongs to (any merchant), or null when this hub did not issue it. */
+export async function invoiceByBolt11(db: Db, bolt11: string): Promise<Invoice | null> {
+  const row = await db.select().from(invoices).where(eq(invoices.bolt11, bolt11.toLowerCase())).get();
+  return row ? fromRow(row) : null;
+}
+
+/** Guarded: marks the invoice paid only if it is still open and unexpired, else aborts the batch. */
+export function markPaidStatements(db: Db, invoice: Invoice, nowSeconds: number): Statement[] {
+  const open = and(
+    eq(invoices.id, invoice.id),
+    eq(invoices.status, "open"),
+    gt(invoices.expiresAt, nowSeconds),
+  );
+  return [
+    statement(
+      db,
+      db
+        .update(invoices)
+        .set({ status: "paid", paidAt: invoice.paidAt, paymentId: invoice.paymentId })
+        .where(open),
+    ),
+    guardChanged(db, "invoice_not_open"),
+  ];
+}

@@ -24,6 +24,7 @@ export function renderInvoice(invoice: Invoice, nowSeconds: number) {
     preimage: status === "paid" ? invoice.preimage : null,
     metadata: invoice.metadata,
     order_id: invoice.orderId,
+    payment_id: invoice.paymentId,
   };
 }
 

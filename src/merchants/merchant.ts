@@ -1,11 +1,21 @@
 /** Merchants and their API keys. */
-export const SCOPES = ["invoices:read", "invoices:write", "api_keys:read", "api_keys:write"] as const;
+export const SCOPES = [
+  "invoices:read",
+  "invoices:write",
+  "payments:read",
+  "refunds:write",
+  "api_keys:read",
+  "api_keys:write",
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Merchant {
   readonly id: string;
   readonly name: string;
   readonly createdAt: number;
+  /** Fee overrides; null means the deployment default. */
+  readonly feeBaseMsat: number | null;
+  readonly feePpm: number | null;
 }
 
 export interface ApiKey {

@@ -30,6 +30,8 @@ export async function createMerchant(
     id: newId("merchant", at.nowMs, at.random),
     name,
     createdAt: Math.floor(at.nowMs / 1000),
+    feeBaseMsat: null,
+    feePpm: null,
   };
   const key = mintApiKey(merchant.id, scopes, "first key", at.nowMs, at.random);
   await runBatch(db, createMerchantStatements(db, merchant, key.row));

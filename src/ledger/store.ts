@@ -1,0 +1,42 @@
+/** The only module that writes the ledger: entries and running balances, inside the caller's batch. */
+import { type Db, rawStatement, type Statement } from "../db/client";
+import type { Journal } from "./ledger";
+
+/**
+ * Statements recording a journal: one row per entry and an upsert of each account's balance.
+ * The balance CHECK makes an overdraft abort the whole batch.
+ */
+export function journalStatements(db: Db, journal: Journal): Statement[] {
+  return journal.entries.flatMap((e) => [
+    rawStatement(
+      db,
+      "INSERT INTO journal_entries (journal_id, account, amount_msat, created_at) VALUES (?, ?, ?, ?)",
+      journal.id,
+      e.account,
+      Number(e.amountMsat),
+      journal.createdAt,
+    ),
+    // Create at zero, then add: an upsert would CHECK the candidate row (the bare delta) and
+    // refuse a debit of an account that holds enough.
+    rawStatement(
+      db,
+      "INSERT OR IGNORE INTO ledger_balances (account, balance_msat) VALUES (?, 0)",
+      e.account,
+    ),
+    rawStatement(
+      db,
+      "UPDATE ledger_balances SET balance_msat = balance_msat + ? WHERE account = ?",
+      Number(e.amountMsat),
+      e.account,
+    ),
+  ]);
+}
+
+/** An account's balance (0 when it never moved). */
+export async function balanceOf(db: Db, account: string): Promise<bigint> {
+  const row = await db.$client
+    .prepare("SELECT balance_msat FROM ledger_balances WHERE account = ?")
+    .bind(account)
+    .first<{ balance_msat: number }>();
+  return BigInt(row?.balance_msat ?? 0);
+}

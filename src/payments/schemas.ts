@@ -1,0 +1,115 @@
+/** Payment, balance and refund schemas (validation and OpenAPI). */
+import { z } from "@hono/zod-openapi";
+import { LIMITS } from "../core/limits";
+import { pageQuery } from "../http/schemas";
+
+export const PayBody = z
+  .strictObject({
+    invoice: z
+      .string()
+      .min(1)
+      .max(LIMITS.maxBolt11Chars)
+      .openapi({ description: "The BOLT11 string to pay" }),
+    channel_id: z.string().min(1).max(64),
+    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "Previous seq + 1" }),
+    payer_balance_msat: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .openapi({ description: "Previous balance − invoice amount" }),
+    sighash_type: z
+      .number()
+      .int()
+      .openapi({ description: "131 (SINGLE|ANYONECANPAY), or 130 (NONE|ANYONECANPAY) below dust" }),
+    signature: z
+      .string()
+      .regex(/^([0-9a-f]{2}){8,73}$/, "signature must be hex DER")
+      .openapi({ description: "Payer's low-S DER BIP 143 signature of the closing template for this state" }),
+  })
+  .openapi("PayRequest");
+
+const Receipt = z.object({
+  payment_id: z.string(),
+  invoice_id: z.string(),
+  payment_hash: z.string(),
+  amount_msat: z.number().int(),
+  channel_id: z.string(),
+  seq: z.number().int(),
+  payer_balance_msat: z.number().int(),
+  created_at: z.number().int(),
+  signature: z.string().openapi({
+    description:
+      "Node key's low-S DER signature of sha256(\"sluice/receipt/v1:\" + the fields above, ':'-joined in this order)",
+  }),
+});
+
+export const PaymentResultSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("payment"),
+    status: z.literal("succeeded"),
+    invoice_id: z.string(),
+    amount_msat: z.number().int(),
+    preimage: z.string(),
+    channel: z.object({ id: z.string(), seq: z.number().int(), payer_balance_msat: z.number().int() }),
+    receipt: Receipt,
+  })
+  .openapi("PaymentResult");
+
+export const PaymentSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("payment"),
+    status: z.literal("succeeded"),
+    invoice_id: z.string(),
+    channel_id: z.string(),
+    amount_msat: z.number().int(),
+    fee_msat: z.number().int(),
+    net_msat: z.number().int(),
+    refunded_msat: z.number().int(),
+    created_at: z.number().int(),
+  })
+  .openapi("Payment");
+
+export const BalanceSchema = z
+  .object({
+    object: z.literal("balance"),
+    available_msat: z
+      .number()
+      .int()
+      .openapi({ description: "What the hub owes you now (paid out by settlement)" }),
+    gross_msat: z.number().int(),
+    fees_msat: z.number().int(),
+    refunded_msat: z.number().int(),
+    payment_count: z.number().int(),
+    fee_policy: z.object({ base_msat: z.number().int(), ppm: z.number().int() }),
+  })
+  .openapi("Balance");
+
+export const RefundBody = z
+  .strictObject({
+    payment_id: z.string().min(1).max(64),
+    amount_msat: z
+      .number()
+      .int()
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .openapi({ description: "Default: all that is left" }),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .openapi("CreateRefundRequest");
+
+export const RefundSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("refund"),
+    payment_id: z.string(),
+    amount_msat: z.number().int(),
+    reason: z.string().nullable(),
+    created_at: z.number().int(),
+  })
+  .openapi("Refund");
+
+export const ListPaymentsQuery = z.strictObject({ ...pageQuery("payment") });

@@ -1,0 +1,193 @@
+/** Payment and refund use cases: load → decide (rules.ts) → one guarded D1 batch (DESIGN.md §7). */
+import type { Channel } from "../channels/channel";
+import { getChannel, knownTip, transitionStatements } from "../channels/store";
+import type { Config } from "../config";
+import { domainError, type DomainError } from "../core/errors";
+import { newId, type RandomBytes } from "../core/ids";
+import { err, ok, type Result } from "../core/result";
+import { type Db, isGuardAbort, runBatch } from "../db/client";
+import type { EventType, OutboxEvent } from "../events/event";
+import { insertEventStatement } from "../events/store";
+import type { Invoice } from "../invoices/invoice";
+import { getInvoice, invoiceByBolt11, markPaidStatements } from "../invoices/store";
+import { renderInvoice } from "../invoices/view";
+import { payment as paymentJournal, refund as refundJournal } from "../ledger/rules";
+import { journalStatements } from "../ledger/store";
+import { getMerchant } from "../merchants/store";
+import type { Payment, PaymentRequest } from "./payment";
+import { decidePayment, merchantFees } from "./rules";
+import { getPayment, insertPaymentStatement, paymentAt, refundStatements } from "./store";
+import { type RefundView, renderMerchantPayment, renderRefund } from "./view";
+
+export interface At {
+  readonly nowMs: number;
+  readonly random: RandomBytes;
+}
+
+const seconds = (at: At) => Math.floor(at.nowMs / 1000);
+
+function event(type: EventType, merchantId: string, objectId: string, object: unknown, at: At): OutboxEvent {
+  return {
+    id: newId("event", at.nowMs, at.random),
+    merchantId,
+    type,
+    objectId,
+    dedupeKey: `${type}:${objectId}`,
+    createdAt: seconds(at),
+    object,
+  };
+}
+
+export interface PaymentOutcome {
+  readonly payment: Payment;
+  readonly invoice: Invoice;
+  /** True when this was the same signed state again (HTTP 200), false for a new payment (201). */
+  readonly replay: boolean;
+}
+
+async function attempt(
+  db: Db,
+  config: Config,
+  request: PaymentRequest,
+  at: At,
+): Promise<Result<PaymentOutcome, DomainError> | "raced"> {
+  const invoice = await invoiceByBolt11(db, request.bolt11);
+  if (!invoice)
+    return err(domainError("invoice_not_found", "this hub did not issue that invoice", "invoice"));
+  const channel = await getChannel(db, request.channelId);
+  if (!channel)
+    return err(domainError("channel_not_found", `no channel '${request.channelId}'`, "channel_id"));
+  const [previous, merchant, tipHeight] = await Promise.all([
+    request.seq >= 1 && request.seq <= channel.seq ? paymentAt(db, channel.id, request.seq) : null,
+    getMerchant(db, invoice.merchantId),
+    knownTip(db),
+  ]);
+  if (!merchant) throw new Error(`invoice ${invoice.id} has no merchant`);
+  const decision = decidePayment(request, channel, invoice, previous, {
+    channelPolicy: config.channel,
+    fees: merchantFees(merchant, config.fees),
+    tipHeight,
+    nodeSecretKey: config.keys.node.secretKey,
+    nowMs: at.nowMs,
+    random: at.random,
+  });
+  if (!decision.ok) return decision;
+  if (decision.value.kind === "replay") {
+    const paidInvoice = (await getInvoice(db, invoice.merchantId, invoice.id)) ?? invoice;
+    return ok({ payment: decision.value.payment, invoice: paidInvoice, replay: true });
+  }
+  const { payment, channel: next, invoice: paid } = decision.value;
+  try {
+    await runBatch(db, paymentStatements(db, channel, next, paid, payment, at));
+  } catch (e) {
+    if (isGuardAbort(e)) return "raced";
+    throw e;
+  }
+  return ok({ payment, invoice: paid, replay: false });
+}
+
+/** Everything one payment writes, as one batch: any guard failing aborts all of it. */
+function paymentStatements(db: Db, from: Channel, next: Channel, invoice: Invoice, payment: Payment, at: At) {
+  return [
+    ...transitionStatements(db, from, next),
+    ...markPaidStatements(db, invoice, seconds(at)),
+    insertPaymentStatement(db, payment),
+    ...journalStatements(
+      db,
+      paymentJournal(
+        payment.id,
+        payment.channelId,
+        payment.merchantId,
+        payment.amountMsat,
+        payment.feeMsat,
+        seconds(at),
+      ),
+    ),
+    insertEventStatement(
+      db,
+      event("invoice.paid", invoice.merchantId, invoice.id, renderInvoice(invoice, seconds(at)), at),
+    ),
+    insertEventStatement(
+      db,
+      event("payment.succeeded", payment.merchantId, payment.id, renderMerchantPayment(payment), at),
+    ),
+  ];
+}
+
+/**
+ * Pays an invoice from a channel. A concurrent writer that changed the channel or the invoice
+ * first aborts our batch; we then decide again on what is there now (a replay, or a precise 409).
+ */
+export async function pay(
+  db: Db,
+  config: Config,
+  request: PaymentRequest,
+  at: At,
+): Promise<Result<PaymentOutcome, DomainError>> {
+  for (let round = 0; round < 2; round++) {
+    const outcome = await attempt(db, config, request, at);
+    if (outcome !== "raced") return outcome;
+  }
+  return err(domainError("conflict", "the channel or invoice changed concurrently; retry"));
+}
+
+/** Refunds part or all of a payment: the merchant's balance pays it; the hub owes it to the payer. */
+export async function refundPayment(
+  db: Db,
+  merchantId: string,
+  request: { paymentId: string; amountMsat: bigint | null; reason: string | null },
+  at: At,
+): Promise<Result<RefundView, DomainError>> {
+  const payment = await getPayment(db, merchantId, request.paymentId);
+  if (!payment)
+    return err(domainError("payment_not_found", `no payment '${request.paymentId}'`, "payment_id"));
+  const amountMsat = request.amountMsat ?? payment.amountMsat - payment.refundedMsat;
+  if (amountMsat <= 0n || payment.refundedMsat + amountMsat > payment.amountMsat) {
+    return err(
+      domainError(
+        "refund_exceeds_payment",
+        `at most ${payment.amountMsat - payment.refundedMsat} msat of this payment is left to refund`,
+        "amount_msat",
+      ),
+    );
+  }
+  const refund = {
+    id: newId("refund", at.nowMs, at.random),
+    merchantId,
+    paymentId: payment.id,
+    channelId: payment.channelId,
+    amountMsat,
+    reason: request.reason,
+    createdAt: seconds(at),
+  };
+  const view = renderRefund(refund);
+  try {
+    await runBatch(db, [
+      ...refundStatements(db, refund),
+      ...journalStatements(
+        db,
+        refundJournal(refund.id, merchantId, payment.channelId, amountMsat, refund.createdAt),
+      ),
+      insertEventStatement(db, event("refund.created", merchantId, refund.id, view, at)),
+    ]);
+  } catch (e) {
+    if (!isGuardAbort(e)) throw e;
+    const current = await getPayment(db, merchantId, request.paymentId);
+    if (current && current.refundedMsat + amountMsat > current.amountMsat) {
+      return err(
+        domainError(
+          "refund_exceeds_payment",
+          "another refund took what was left of this payment",
+          "amount_msat",
+        ),
+      );
+    }
+    return err(
+      domainError(
+        "insufficient_merchant_balance",
+        "your balance does not cover this refund (it was paid out or refunded)",
+      ),
+    );
+  }
+  return ok(view);
+}

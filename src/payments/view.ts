@@ -1,0 +1,62 @@
+/** Payment views: the payer's result (preimage + signed receipt) and the merchant's record. */
+import { msatToEdge } from "../core/money";
+import type { Invoice } from "../invoices/invoice";
+import type { Payment } from "./payment";
+
+/** What the payer gets back: the preimage, the new channel state, and the node-signed receipt. */
+export function renderPaymentResult(p: Payment, invoice: Invoice) {
+  return {
+    id: p.id,
+    object: "payment" as const,
+    status: "succeeded" as const,
+    invoice_id: p.invoiceId,
+    amount_msat: msatToEdge(p.amountMsat),
+    preimage: invoice.preimage,
+    channel: { id: p.channelId, seq: p.seq, payer_balance_msat: msatToEdge(p.payerBalanceMsat) },
+    receipt: {
+      payment_id: p.id,
+      invoice_id: p.invoiceId,
+      payment_hash: invoice.paymentHash,
+      amount_msat: msatToEdge(p.amountMsat),
+      channel_id: p.channelId,
+      seq: p.seq,
+      payer_balance_msat: msatToEdge(p.payerBalanceMsat),
+      created_at: p.createdAt,
+      signature: p.receiptSignature,
+    },
+  };
+}
+
+/** What the merchant sees: amounts, fee, net, refunds. */
+export function renderMerchantPayment(p: Payment) {
+  return {
+    id: p.id,
+    object: "payment" as const,
+    status: "succeeded" as const,
+    invoice_id: p.invoiceId,
+    channel_id: p.channelId,
+    amount_msat: msatToEdge(p.amountMsat),
+    fee_msat: msatToEdge(p.feeMsat),
+    net_msat: msatToEdge(p.amountMsat - p.feeMsat),
+    refunded_msat: msatToEdge(p.refundedMsat),
+    created_at: p.createdAt,
+  };
+}
+
+/** A refund as the API and the refund.created event render it. */
+export const renderRefund = (r: {
+  id: string;
+  paymentId: string;
+  amountMsat: bigint;
+  reason: string | null;
+  createdAt: number;
+}) => ({
+  id: r.id,
+  object: "refund" as const,
+  payment_id: r.paymentId,
+  amount_msat: msatToEdge(r.amountMsat),
+  reason: r.reason,
+  created_at: r.createdAt,
+});
+
+export type RefundView = ReturnType<typeof renderRefund>;
