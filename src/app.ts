@@ -12,6 +12,7 @@ import { fail } from "./http/errors";
 import { jsonBody, requestLog } from "./http/middleware";
 import { validationHook } from "./http/validation";
 import { invoiceRoutes } from "./invoices/routes";
+import { ledgerRoutes } from "./ledger/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
@@ -47,6 +48,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", merchantRoutes());
   app.route("/", channelRoutes());
   app.route("/", paymentRoutes());
+  app.route("/", ledgerRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -23,11 +23,13 @@ import {
   CreateApiKeyBody,
   CreateMerchantBody,
   ListApiKeysQuery,
+  MerchantSchema,
+  UpdateMerchantBody,
   NewApiKeySchema,
   NewMerchantSchema,
 } from "./schemas";
 import { addApiKey, createMerchant, revokeKey } from "./service";
-import { listApiKeys } from "./store";
+import { listApiKeys, updateMerchant } from "./store";
 import { renderApiKey, renderMerchant, renderNewApiKey } from "./view";
 
 const KeyParams = z.object({ id: z.string().min(1).max(64), key_id: z.string().min(1).max(64) });
@@ -46,6 +48,17 @@ const createMerchantRoute = createRoute({
     201: jsonResponse(NewMerchantSchema, "The merchant and its key (secret shown once)"),
     ...errorResponses(400, 401, 413, 422),
   },
+});
+
+const updateMerchantRoute = createRoute({
+  method: "patch",
+  path: "/v1/admin/merchants/{id}",
+  tags: admin,
+  summary: "Rename a merchant or set its fee overrides",
+  security: bearerSecurity,
+  middleware: [operatorAuth] as const,
+  request: { params: IdParam, ...jsonRequest(UpdateMerchantBody) },
+  responses: { 200: jsonResponse(MerchantSchema, "The merchant"), ...errorResponses(400, 401, 404) },
 });
 
 const adminListKeys = createRoute({
@@ -136,6 +149,18 @@ export function merchantRoutes() {
     const { name, scopes } = c.req.valid("json");
     const { merchant, key } = await createMerchant(c.var.db, name, scopes ?? SCOPES, at(c));
     return c.json({ merchant: renderMerchant(merchant), api_key: renderNewApiKey(key) }, 201);
+  });
+
+  app.openapi(updateMerchantRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const merchant = await updateMerchant(c.var.db, id, {
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.fee_base_msat === undefined ? {} : { feeBaseMsat: body.fee_base_msat }),
+      ...(body.fee_ppm === undefined ? {} : { feePpm: body.fee_ppm }),
+    });
+    if (!merchant) return fail(c, domainError("merchant_not_found", `no merchant '${id}'`, "id")) as never;
+    return c.json(renderMerchant(merchant), 200);
   });
 
   app.openapi(adminListKeys, async (c) => {

@@ -31,8 +31,31 @@ export const CreateApiKeyBody = z
   .openapi("CreateApiKeyRequest");
 
 export const MerchantSchema = z
-  .object({ id: z.string(), object: z.literal("merchant"), name: z.string(), created_at: z.number().int() })
+  .object({
+    id: z.string(),
+    object: z.literal("merchant"),
+    name: z.string(),
+    created_at: z.number().int(),
+    fee_base_msat: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Per-payment fee override; null: the default" }),
+    fee_ppm: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Proportional fee override in millionths; null: the default" }),
+  })
   .openapi("Merchant");
+
+export const UpdateMerchantBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(LIMITS.maxNameChars).optional(),
+    fee_base_msat: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+    fee_ppm: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  })
+  .openapi("UpdateMerchantRequest");
 
 const apiKeyFields = {
   id: z.string(),

@@ -89,3 +89,14 @@ export async function revokeApiKey(
     .where(and(eq(apiKeys.id, id), eq(apiKeys.merchantId, merchantId), isNull(apiKeys.revokedAt)))
     .run();
 }
+
+/** Updates a merchant's name or fee overrides; returns the merchant after, or null if unknown. */
+export async function updateMerchant(
+  db: Db,
+  id: string,
+  changes: { name?: string; feeBaseMsat?: number | null; feePpm?: number | null },
+): Promise<Merchant | null> {
+  if (Object.keys(changes).length > 0)
+    await db.update(merchants).set(changes).where(eq(merchants.id, id)).run();
+  return getMerchant(db, id);
+}

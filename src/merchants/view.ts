@@ -7,6 +7,8 @@ export const renderMerchant = (m: Merchant) => ({
   object: "merchant" as const,
   name: m.name,
   created_at: m.createdAt,
+  fee_base_msat: m.feeBaseMsat,
+  fee_ppm: m.feePpm,
 });
 
 export const renderApiKey = (k: ApiKey) => ({
