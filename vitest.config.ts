@@ -18,6 +18,9 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       silent: "passed-only" as const,
+      // A hang guard, not a performance claim: chain round trips on a loaded 2-core machine take seconds.
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
       setupFiles: ["./test/setup.ts"],
       globalSetup: ["./test/global-setup.ts"],
       // bolt11 is CommonJS and pulls Node built-ins; pre-bundling it is what makes it load in workerd.

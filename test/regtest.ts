@@ -1,4 +1,4 @@
-/** Test access to the real regtest node started by global-setup.ts. */
+/** Test access to this test file's own real regtest node (started on request by global-setup.ts). */
 import { bech32 } from "@scure/base";
 import { inject } from "vitest";
 import { ChainError } from "../src/chain/backend";
@@ -8,7 +8,14 @@ import { hexToBytes, secp } from "../src/crypto";
 import { faucetPay } from "../src/dev/faucet";
 import { TEST_BINDINGS } from "./bindings";
 
-export const rpcInfo = inject("bitcoinRpc");
+async function ownNode(): Promise<{ url: string; user: string; password: string }> {
+  const res = await fetch(inject("regtestControlUrl"), { method: "POST" });
+  if (!res.ok) throw new Error(`no regtest node: ${await res.text()}`);
+  return res.json();
+}
+
+/** The node's RPC endpoint and credentials: one node per test file that imports this module. */
+export const rpcInfo = await ownNode();
 
 /** Env entries that point the Worker at the regtest node. */
 export const CHAIN_ENV = {
