@@ -1,0 +1,130 @@
+/** Settlement: what the cron puts on chain, and the states it moves through (DESIGN.md §8). */
+
+/**
+ * planned → signed → broadcast ⇄ confirmed → final. A planned transaction has its inputs and
+ * outputs fixed (persisted before anything is signed); signed has raw bytes and txid persisted
+ * before broadcast; a reorg takes confirmed back to broadcast; final is booked in the ledger.
+ */
+export const SETTLEMENT_TX_STATUSES = ["planned", "signed", "broadcast", "confirmed", "final"] as const;
+export type SettlementTxStatus = (typeof SETTLEMENT_TX_STATUSES)[number];
+
+/** A settlement is as far as its least advanced transaction; final when all are. */
+export const SETTLEMENT_STATUSES = SETTLEMENT_TX_STATUSES;
+export type SettlementStatus = SettlementTxStatus;
+
+export const PAYOUT_STATUSES = ["pending", "broadcast", "confirmed"] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/** Why a channel is closed by the hub. */
+export type CloseReason = "expiring" | "exhausted" | "requested";
+
+/** A channel the hub will close with the payer's latest signed state. */
+export interface CloseCandidate {
+  readonly channelId: string;
+  readonly fundingTxid: string;
+  readonly fundingVout: number;
+  readonly capacitySat: bigint;
+  /** Hex. */
+  readonly witnessScript: string;
+  /** Hex: where the payer's output goes. */
+  readonly refundScript: string;
+  readonly payerBalanceMsat: bigint;
+  /** 0x83 (SINGLE|ANYONECANPAY) or 0x82 (NONE|ANYONECANPAY, dust balance). */
+  readonly sighashType: number;
+  /** The payer's low-S DER signature of the closing template, hex, without the sighash byte. */
+  readonly signature: string;
+  readonly reason: CloseReason;
+}
+
+/** Someone the hub owes and can pay now: a merchant's balance or refunds owed to a payer. */
+export interface PayoutCandidate {
+  readonly kind: "merchant" | "refund";
+  /** Merchant id, or the channel id whose payer is owed the refund. */
+  readonly ownerId: string;
+  /** Hex output script to pay. */
+  readonly script: string;
+  /** The ledger balance available to pay out. */
+  readonly availableMsat: bigint;
+}
+
+/** A confirmed output of the hub's own wallet (P2WPKH of the wallet key). */
+export interface HubCoin {
+  readonly txid: string;
+  readonly vout: number;
+  readonly valueSat: bigint;
+}
+
+export type PlannedInput =
+  | {
+      readonly kind: "channel";
+      readonly channelId: string;
+      readonly txid: string;
+      readonly vout: number;
+      readonly valueSat: bigint;
+      readonly witnessScript: string;
+      readonly payerSignature: string;
+      readonly sighashType: number;
+    }
+  | { readonly kind: "hub"; readonly txid: string; readonly vout: number; readonly valueSat: bigint };
+
+export type PlannedOutput =
+  | { readonly kind: "payer"; readonly channelId: string; readonly script: string; readonly valueSat: bigint }
+  | {
+      readonly kind: "payout";
+      readonly payoutKey: string;
+      readonly script: string;
+      readonly valueSat: bigint;
+    }
+  | { readonly kind: "anchor"; readonly script: string; readonly valueSat: bigint }
+  | { readonly kind: "change"; readonly script: string; readonly valueSat: bigint };
+
+/** One transaction of a settlement, fully determined before anything is signed. */
+export interface PlannedTx {
+  readonly index: number;
+  readonly inputs: readonly PlannedInput[];
+  readonly outputs: readonly PlannedOutput[];
+  readonly feeSat: bigint;
+  readonly feeRateSatPerVb: number;
+  /** Upper bound of the signed size (signatures counted at their largest). */
+  readonly vsize: number;
+}
+
+/** A payout as planned: amount on chain, the fee share it bears, and what it takes off the books. */
+export interface PlannedPayout {
+  /** `merchant:<id>` or `refund_owed:<channel id>`: the ledger account it is paid from. */
+  readonly key: string;
+  readonly kind: "merchant" | "refund";
+  readonly ownerId: string;
+  readonly script: string;
+  readonly amountSat: bigint;
+  /** This output's vbytes × the fee rate: the payee's share of the transaction fee. */
+  readonly feeShareSat: bigint;
+  /** (amount + fee share) × 1000: the sub-satoshi rest stays in the balance for next time. */
+  readonly debitMsat: bigint;
+  readonly txIndex: number;
+  readonly vout: number;
+}
+
+export interface PlannedClose {
+  readonly candidate: CloseCandidate;
+  readonly txIndex: number;
+  readonly vin: number;
+  /** The payer's output index (= vin for SINGLE), or null when the payer gave up a dust balance. */
+  readonly vout: number | null;
+  readonly payerSat: bigint;
+}
+
+export type SkipReason = "below_dust" | "insufficient_funds" | "insufficient_equity";
+
+export interface Plan {
+  readonly settlementId: string;
+  readonly txs: readonly PlannedTx[];
+  readonly payouts: readonly PlannedPayout[];
+  readonly closes: readonly PlannedClose[];
+  readonly coins: readonly HubCoin[];
+  /** Liabilities once the settlement is final: the Merkle-sum tree's leaves. */
+  readonly leaves: readonly { owner: string; balanceMsat: bigint }[];
+  readonly merkleRoot: Uint8Array;
+  readonly totalLiabilitiesMsat: bigint;
+  readonly skipped: readonly { key: string; reason: SkipReason }[];
+}
