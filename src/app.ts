@@ -16,6 +16,7 @@ import { ledgerRoutes } from "./ledger/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
+import { settlementRoutes } from "./settlement/routes";
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -49,6 +50,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", channelRoutes());
   app.route("/", paymentRoutes());
   app.route("/", ledgerRoutes());
+  app.route("/", settlementRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

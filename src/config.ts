@@ -27,6 +27,12 @@ export interface Env {
   FALLBACK_FEE_RATE_SAT_PER_VB?: string;
   MERCHANT_FEE_BASE_MSAT?: string;
   MERCHANT_FEE_PPM?: string;
+  SETTLEMENT_CONFIRMATIONS?: string;
+  SETTLEMENT_BUMP_AFTER_BLOCKS?: string;
+  SETTLEMENT_INTERVAL_SECONDS?: string;
+  SETTLEMENT_FEE_TARGET_BLOCKS?: string;
+  MAX_FEE_RATE_SAT_PER_VB?: string;
+  PAYOUT_THRESHOLD_MSAT?: string;
 }
 
 /** What a merchant pays per payment unless overridden per merchant. */
@@ -46,6 +52,22 @@ export interface ChannelPolicy {
   readonly offerTtlSeconds: number;
 }
 
+/** How the cron settles (DESIGN.md §8). */
+export interface SettlementPolicy {
+  /** Confirmations after which a settlement transaction is final and booked. */
+  readonly confirmations: number;
+  /** A transaction unconfirmed this many blocks after it was sent gets a higher fee (RBF). */
+  readonly bumpAfterBlocks: number;
+  /** Least time between two settlements (the operator's "run now" ignores it). */
+  readonly intervalSeconds: number;
+  /** Confirmation target asked of the node's fee estimator. */
+  readonly feeTargetBlocks: number;
+  /** The hub never pays more than this per vbyte, bumps included. */
+  readonly maxFeeRateSatPerVb: number;
+  /** A merchant's balance is paid out once it reaches this, unless the merchant set its own. */
+  readonly defaultPayoutThresholdMsat: bigint;
+}
+
 export interface Config {
   readonly network: Network;
   readonly keys: HubKeys;
@@ -58,6 +80,7 @@ export interface Config {
   readonly minConfirmations: number;
   readonly channel: ChannelPolicy;
   readonly fees: FeePolicy;
+  readonly settlement: SettlementPolicy;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -137,6 +160,22 @@ export function loadConfig(env: Env): Config {
     fees: {
       baseMsat: BigInt(int(env.MERCHANT_FEE_BASE_MSAT, 0, "MERCHANT_FEE_BASE_MSAT", 0, 1_000_000_000)),
       ppm: BigInt(int(env.MERCHANT_FEE_PPM, 1_000, "MERCHANT_FEE_PPM", 0, 1_000_000)),
+    },
+    settlement: {
+      confirmations: int(env.SETTLEMENT_CONFIRMATIONS, 6, "SETTLEMENT_CONFIRMATIONS", 1, 100),
+      bumpAfterBlocks: int(env.SETTLEMENT_BUMP_AFTER_BLOCKS, 3, "SETTLEMENT_BUMP_AFTER_BLOCKS", 1, 1_000),
+      intervalSeconds: int(
+        env.SETTLEMENT_INTERVAL_SECONDS,
+        600,
+        "SETTLEMENT_INTERVAL_SECONDS",
+        0,
+        7 * 86_400,
+      ),
+      feeTargetBlocks: int(env.SETTLEMENT_FEE_TARGET_BLOCKS, 6, "SETTLEMENT_FEE_TARGET_BLOCKS", 1, 1_008),
+      maxFeeRateSatPerVb: int(env.MAX_FEE_RATE_SAT_PER_VB, 500, "MAX_FEE_RATE_SAT_PER_VB", 1, 100_000),
+      defaultPayoutThresholdMsat: BigInt(
+        int(env.PAYOUT_THRESHOLD_MSAT, 100_000_000, "PAYOUT_THRESHOLD_MSAT", 1, Number.MAX_SAFE_INTEGER),
+      ),
     },
   };
   cache.set(env, config);

@@ -1,4 +1,4 @@
-/** The cron: bounded housekeeping per tick (invoice expiry, idempotency key purge). */
+/** The cron: bounded work per tick (invoice expiry, idempotency purge, channels, settlement). */
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -8,12 +8,20 @@ import { LIMITS } from "./core/limits";
 import { openDb } from "./db/client";
 import { purgeKeys } from "./idempotency/store";
 import { sweepExpired } from "./invoices/service";
+import { runSettlement } from "./settlement/service";
 
 export interface TickReport {
   readonly invoicesExpired: number;
   readonly idempotencyKeysPurged: number;
   readonly channelsRefreshed: number;
   readonly channelsRefunded: number;
+  /** What the settlement run did (null without a chain backend). */
+  readonly settlement: {
+    planned: string | null;
+    active: string | null;
+    steps: readonly string[];
+    chainError: string | null;
+  } | null;
 }
 
 /** Runs one cron tick. Safe to overlap with another: every write is guarded or idempotent. */
@@ -26,10 +34,21 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   const config = loadConfig(env);
   const chain = config.rpc ? bitcoindRpc(config.rpc) : null;
   const channels = await sweepChannels(db, chain, config, at, LIMITS.channelSweepRowsPerTick);
+  const settled = chain
+    ? await runSettlement({ db, chain, config, nowMs: at.nowMs, random }, { force: false })
+    : null;
   return {
     invoicesExpired,
     idempotencyKeysPurged,
     channelsRefreshed: channels.refreshed,
     channelsRefunded: channels.refunded,
+    settlement: settled
+      ? {
+          planned: settled.planned,
+          active: settled.active?.id ?? null,
+          steps: settled.steps,
+          chainError: settled.chainError,
+        }
+      : null,
   };
 }

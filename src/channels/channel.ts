@@ -32,6 +32,9 @@ export interface Channel {
   readonly openedAt: number | null;
   readonly closeRequestedAt: number | null;
   readonly closedAt: number | null;
+  /** The settlement closing it on chain, once planned. */
+  readonly settlementId: string | null;
+  readonly closeReason: "expiring" | "exhausted" | "requested" | null;
 }
 
 /** A validated request to open a channel. */

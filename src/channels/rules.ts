@@ -79,6 +79,8 @@ export function offerChannel(request: ChannelRequest, ctx: OfferContext): Result
     openedAt: null,
     closeRequestedAt: null,
     closedAt: null,
+    settlementId: null,
+    closeReason: null,
   });
 }
 

@@ -88,5 +88,15 @@ export const ChannelSchema = z
     opened_at: z.number().int().nullable(),
     close_requested_at: z.number().int().nullable(),
     closed_at: z.number().int().nullable(),
+    settlement_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The settlement closing it on chain, once planned" }),
+    close_reason: z
+      .enum(["expiring", "exhausted", "requested"])
+      .nullable()
+      .openapi({
+        description: "Why the hub closes it: near refund_locktime, spent below dust, or asked by the payer",
+      }),
   })
   .openapi("Channel");

@@ -10,7 +10,7 @@ import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import { channelOpened, channelRefunded } from "../ledger/rules";
-import { journalStatements } from "../ledger/store";
+import { equityOf, journalStatements } from "../ledger/store";
 import type { Channel, ChannelRequest } from "./channel";
 import {
   acceptFunding,
@@ -64,7 +64,13 @@ function channelEvent(type: EventType, channel: Channel, config: Config, at: At)
 }
 
 /** What a transition writes besides the channel row: its event and its journal, in the same batch. */
-function consequences(db: Db, from: Channel, next: Channel, config: Config, at: At): Statement[] {
+async function consequences(
+  db: Db,
+  from: Channel,
+  next: Channel,
+  config: Config,
+  at: At,
+): Promise<Statement[]> {
   if (from.status !== "open" && next.status === "open") {
     return [
       insertEventStatement(db, channelEvent("channel.opened", next, config, at)),
@@ -75,7 +81,18 @@ function consequences(db: Db, from: Channel, next: Channel, config: Config, at: 
     const booked = from.openedAt !== null && next.status === "refunded";
     return [
       insertEventStatement(db, channelEvent("channel.closed", next, config, at)),
-      ...(booked ? journalStatements(db, channelRefunded(next.id, next.payerBalanceMsat, seconds(at))) : []),
+      ...(booked
+        ? journalStatements(
+            db,
+            channelRefunded(
+              next.id,
+              next.capacitySat,
+              next.payerBalanceMsat,
+              await equityOf(db),
+              seconds(at),
+            ),
+          )
+        : []),
     ];
   }
   return [];
@@ -87,7 +104,7 @@ async function persist(db: Db, from: Channel, next: Channel, config: Config, at:
   try {
     await runBatch(db, [
       ...transitionStatements(db, from, next),
-      ...consequences(db, from, next, config, at),
+      ...(await consequences(db, from, next, config, at)),
     ]);
     return true;
   } catch (e) {
@@ -256,8 +273,10 @@ export async function sweepChannels(
   if (!tip.ok) return { refreshed, refunded: refundedCount };
   await runBatch(db, [knownTipStatement(db, tip.value)]);
   for (const channel of await channelsInStatus(db, ["opening", "open", "closing"], limit)) {
-    // Before T only the hub's own cooperative close can spend the output; settlement tracks that.
+    // Before T only the hub's own cooperative close can spend the output, and once a settlement
+    // holds the channel, settlement tracks its output: neither is the payer's refund.
     if (!channel.fundingTxid || channel.fundingVout === null || tip.value < channel.refundLocktime) continue;
+    if (channel.settlementId !== null) continue;
     const { fundingTxid, fundingVout } = channel;
     const unspent = await observe(() => chain.isUnspent(fundingTxid, fundingVout));
     if (

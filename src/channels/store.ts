@@ -85,3 +85,87 @@ export const knownTipStatement = (db: Db, tipHeight: number): Statement =>
      ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`,
     tipHeight,
   );
+
+/**
+ * Channels the hub should close now (most urgent first): open ones within the close margin of
+ * their refund locktime or exhausted (the payer signed away a dust balance), and those the payer
+ * asked to close. Only channels with a signed state (seq ≥ 1): one never paid from is the payer's
+ * alone, and they take it back by the CLTV path.
+ */
+export async function channelsToClose(
+  db: Db,
+  tipHeight: number,
+  closeMarginBlocks: number,
+  limit: number,
+): Promise<Channel[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT id FROM channels
+       WHERE settlement_id IS NULL AND seq >= 1 AND state_signature IS NOT NULL AND (
+         (status = 'open' AND (refund_locktime - ? <= ? OR state_sighash_type = 130))
+         OR status = 'closing')
+       ORDER BY refund_locktime, id LIMIT ?`,
+    )
+    .bind(closeMarginBlocks, tipHeight, limit)
+    .all<{ id: string }>();
+  if (results.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(channels)
+    .where(
+      inArray(
+        channels.id,
+        results.map((r) => r.id),
+      ),
+    )
+    .all();
+  return rows.map(fromRow).sort((a, b) => a.refundLocktime - b.refundLocktime || (a.id < b.id ? -1 : 1));
+}
+
+/** Guarded: a settlement takes a channel to close it, with the state it planned on. */
+export const closePlannedStatements = (
+  db: Db,
+  channel: Channel,
+  settlementId: string,
+  reason: NonNullable<Channel["closeReason"]>,
+  nowSeconds: number,
+): Statement[] => [
+  rawStatement(
+    db,
+    `UPDATE channels SET status = 'closing', settlement_id = ?, close_reason = ?,
+       close_requested_at = COALESCE(close_requested_at, ?)
+     WHERE id = ? AND settlement_id IS NULL AND status IN ('open', 'closing') AND seq = ? AND payer_balance_msat = ?`,
+    settlementId,
+    reason,
+    nowSeconds,
+    channel.id,
+    channel.seq,
+    Number(channel.payerBalanceMsat),
+  ),
+  guardChanged(db, "channel_changed"),
+];
+
+/** Guarded: the settlement closing a channel is final on chain. */
+export const closedStatements = (
+  db: Db,
+  channelId: string,
+  settlementId: string,
+  nowSeconds: number,
+): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE channels SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'closing' AND settlement_id = ?",
+    nowSeconds,
+    channelId,
+    settlementId,
+  ),
+  guardChanged(db, "channel_changed"),
+];
+
+/** How many channels are in each status (for the operator). */
+export async function channelCounts(db: Db): Promise<Record<string, number>> {
+  const { results } = await db.$client
+    .prepare("SELECT status, COUNT(*) AS n FROM channels GROUP BY status")
+    .all<{ status: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}

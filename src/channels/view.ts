@@ -28,5 +28,7 @@ export function renderChannel(c: Channel, network: Network) {
     opened_at: c.openedAt,
     close_requested_at: c.closeRequestedAt,
     closed_at: c.closedAt,
+    settlement_id: c.settlementId,
+    close_reason: c.closeReason,
   };
 }

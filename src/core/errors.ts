@@ -70,6 +70,13 @@ export const ERROR_CODES = [
   "payment_not_found",
   "refund_exceeds_payment",
   "insufficient_merchant_balance",
+  // settlement and payouts
+  "utxo_not_hub_wallet",
+  "utxo_unconfirmed",
+  "invalid_payout_address",
+  "payout_not_found",
+  "settlement_not_found",
+  "settlement_in_progress",
   // concurrency
   "conflict",
   "rate_limited",

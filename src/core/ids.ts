@@ -16,6 +16,8 @@ export const ID_PREFIXES = {
   channel: "ch",
   payment: "pay",
   refund: "re",
+  settlement: "stl",
+  payout: "po",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

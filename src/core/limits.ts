@@ -31,6 +31,23 @@ export const LIMITS = {
   /** Channels the cron refreshes per tick: each costs up to 3 RPC subrequests and a batch, so 100
    * stays well inside the 1,000-subrequest limit alongside the invoice sweep. */
   channelSweepRowsPerTick: 100,
+  /** Payouts and channel closes one settlement takes on. Persisting a plan writes about 8 D1
+   * statements per payout and 3 per close in one batch; 100 + 50 keeps a tick well under the
+   * 1,000 queries a Worker invocation may make. More waiting simply goes in the next settlement. */
+  settlementPayoutsPerRun: 100,
+  settlementClosesPerRun: 50,
+  /** Hub wallet inputs per settlement transaction: enough to fund it from small deposits, and a
+   * fixed room reserved in the 400,000-weight standard limit when packing outputs. */
+  settlementHubInputsPerTx: 20,
+  /** Bitcoin Core's standardness limit (MAX_STANDARD_TX_WEIGHT): bigger transactions do not relay. */
+  maxStandardTxWeight: 400_000,
+  /** Fee bumps per transaction before the hub stops and the operator must look (each at least +50%). */
+  settlementMaxFeeBumps: 12,
+  /** A settlement run holds this lease; a run that crashed releases it by expiry. */
+  settlementLeaseSeconds: 120,
+  /** Smallest payout threshold a merchant may set (1,000 sat): below it a payout's own fee share
+   * (its ~31–43 vbytes at the fee rate) would eat a large part of it. */
+  minPayoutThresholdMsat: 1_000_000,
   /** BOLT #11 strings: 7,089 chars is the longest a 1023-word field set can make; real ones are < 2,000. */
   maxBolt11Chars: 7_089,
 } as const;

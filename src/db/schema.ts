@@ -7,6 +7,8 @@ export const merchants = sqliteTable("merchants", {
   createdAt: integer("created_at").notNull(),
   feeBaseMsat: integer("fee_base_msat"),
   feePpm: integer("fee_ppm"),
+  payoutScriptPubkey: text("payout_script_pubkey"),
+  payoutThresholdMsat: integer("payout_threshold_msat"),
 });
 
 export const apiKeys = sqliteTable("api_keys", {
@@ -89,6 +91,8 @@ export const channels = sqliteTable("channels", {
   openedAt: integer("opened_at"),
   closeRequestedAt: integer("close_requested_at"),
   closedAt: integer("closed_at"),
+  settlementId: text("settlement_id"),
+  closeReason: text("close_reason", { enum: ["expiring", "exhausted", "requested"] }),
 });
 
 export const payments = sqliteTable("payments", {
@@ -116,3 +120,93 @@ export const refunds = sqliteTable("refunds", {
   reason: text("reason"),
   createdAt: integer("created_at").notNull(),
 });
+
+export const hubUtxos = sqliteTable(
+  "hub_utxos",
+  {
+    txid: text("txid").notNull(),
+    vout: integer("vout").notNull(),
+    valueSat: integer("value_sat").notNull(),
+    status: text("status", { enum: ["available", "reserved", "spent"] }).notNull(),
+    source: text("source", { enum: ["deposit", "change"] }).notNull(),
+    settlementId: text("settlement_id"),
+    createdBySettlement: text("created_by_settlement"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.txid, t.vout] })],
+);
+
+export const settlements = sqliteTable("settlements", {
+  id: text("id").primaryKey(),
+  status: text("status", { enum: ["planned", "signed", "broadcast", "confirmed", "final"] }).notNull(),
+  active: integer("active"),
+  merkleRoot: text("merkle_root").notNull(),
+  totalLiabilitiesMsat: integer("total_liabilities_msat").notNull(),
+  feeRateSatPerVb: integer("fee_rate_sat_per_vb").notNull(),
+  txCount: integer("tx_count").notNull(),
+  payoutCount: integer("payout_count").notNull(),
+  closeCount: integer("close_count").notNull(),
+  createdAt: integer("created_at").notNull(),
+  finalAt: integer("final_at"),
+});
+
+export const settlementTxs = sqliteTable(
+  "settlement_txs",
+  {
+    settlementId: text("settlement_id").notNull(),
+    idx: integer("idx").notNull(),
+    status: text("status", { enum: ["planned", "signed", "broadcast", "confirmed", "final"] }).notNull(),
+    plan: text("plan").notNull(),
+    version: integer("version").notNull(),
+    txid: text("txid"),
+    rawTx: text("raw_tx"),
+    feeSat: integer("fee_sat").notNull(),
+    vsize: integer("vsize").notNull(),
+    broadcastHeight: integer("broadcast_height"),
+    broadcastAttempts: integer("broadcast_attempts").notNull(),
+    lastError: text("last_error"),
+    confirmedTxid: text("confirmed_txid"),
+    confirmations: integer("confirmations").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.idx] })],
+);
+
+export const settlementTxVersions = sqliteTable("settlement_tx_versions", {
+  txid: text("txid").primaryKey(),
+  settlementId: text("settlement_id").notNull(),
+  idx: integer("idx").notNull(),
+  version: integer("version").notNull(),
+  plan: text("plan").notNull(),
+  rawTx: text("raw_tx").notNull(),
+  feeSat: integer("fee_sat").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const payouts = sqliteTable("payouts", {
+  id: text("id").primaryKey(),
+  settlementId: text("settlement_id").notNull(),
+  txIdx: integer("tx_idx").notNull(),
+  vout: integer("vout").notNull(),
+  kind: text("kind", { enum: ["merchant", "refund"] }).notNull(),
+  merchantId: text("merchant_id"),
+  channelId: text("channel_id"),
+  scriptPubkey: text("script_pubkey").notNull(),
+  amountSat: integer("amount_sat").notNull(),
+  feeShareSat: integer("fee_share_sat").notNull(),
+  debitMsat: integer("debit_msat").notNull(),
+  status: text("status", { enum: ["pending", "broadcast", "confirmed"] }).notNull(),
+  txid: text("txid"),
+  createdAt: integer("created_at").notNull(),
+  broadcastAt: integer("broadcast_at"),
+  confirmedAt: integer("confirmed_at"),
+});
+
+export const settlementLeaves = sqliteTable(
+  "settlement_leaves",
+  {
+    settlementId: text("settlement_id").notNull(),
+    owner: text("owner").notNull(),
+    balanceMsat: integer("balance_msat").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.owner] })],
+);

@@ -38,6 +38,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "invalid_pubkey":
     case "invalid_refund_script":
     case "capacity_out_of_range":
+    case "invalid_payout_address":
       return { status: 400, type: "invalid_request_error" };
     case "body_too_large":
       return { status: 413, type: "invalid_request_error" };
@@ -53,6 +54,8 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "api_key_not_found":
     case "channel_not_found":
     case "payment_not_found":
+    case "payout_not_found":
+    case "settlement_not_found":
       return { status: 404, type: "invalid_request_error" };
     case "idempotency_in_progress":
       return { status: 409, type: "idempotency_error" };
@@ -71,6 +74,8 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "insufficient_balance":
     case "refund_exceeds_payment":
     case "insufficient_merchant_balance":
+    case "utxo_unconfirmed":
+    case "settlement_in_progress":
     case "conflict":
       return { status: 409, type: "state_error" };
     case "invoice_expired":
@@ -83,6 +88,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "funding_output_not_found":
     case "funding_script_mismatch":
     case "funding_value_mismatch":
+    case "utxo_not_hub_wallet":
       return { status: 422, type: "invalid_request_error" };
     case "chain_unavailable":
       // The one 5xx that is not a bug: the Bitcoin node is unreachable. Nothing changed; retry.

@@ -6,7 +6,7 @@ export interface LedgerReport {
   readonly violations: string[];
   readonly liabilitiesMsat: bigint;
   readonly equityMsat: bigint;
-  /** Σ capacity of funded channels not closed + hub wallet (later) − what left on chain. */
+  /** Σ capacity of opened channels not closed + hub wallet UTXOs (+ any unbacked shortfall). */
   readonly heldOnChainMsat: bigint;
 }
 
@@ -55,18 +55,23 @@ export async function checkLedger(db: Db): Promise<LedgerReport> {
     .prepare(
       `SELECT
          (SELECT COALESCE(SUM(balance_msat), 0) FROM ledger_balances
-            WHERE account LIKE 'channel:%' OR account LIKE 'merchant:%' OR account LIKE 'refund_owed:%') AS liabilities,
+            WHERE account LIKE 'channel:%' OR account LIKE 'merchant:%' OR account LIKE 'refund_owed:%'
+               OR account LIKE 'payout:%') AS liabilities,
          (SELECT COALESCE(SUM(balance_msat), 0) FROM ledger_balances WHERE account LIKE 'hub:%') AS equity,
          (SELECT COALESCE(SUM(balance_msat), 0) FROM ledger_balances WHERE account LIKE 'external:%') AS external`,
     )
     .first<{ liabilities: number; equity: number; external: number }>();
-  // Independently of the ledger, from the channels table: every confirmed deposit, less what
-  // payers took back by the CLTV path. (Settlement adds payouts and the hub wallet.)
+  // Independently of the ledger, from what the hub controls on chain: the capacity of every
+  // opened channel not yet closed (or refunded) and the hub wallet's unspent outputs. Unbacked
+  // liabilities (external:shortfall) are owed but not held.
   const held = await d1
     .prepare(
-      `SELECT COALESCE(SUM(capacity_sat * 1000), 0)
-            - COALESCE(SUM(CASE WHEN status = 'refunded' THEN payer_balance_msat ELSE 0 END), 0) AS held
-       FROM channels WHERE status IN ('open', 'closing', 'refunded') AND opened_at IS NOT NULL`,
+      `SELECT
+         (SELECT COALESCE(SUM(capacity_sat * 1000), 0) FROM channels
+            WHERE status IN ('open', 'closing') AND opened_at IS NOT NULL)
+       + (SELECT COALESCE(SUM(value_sat * 1000), 0) FROM hub_utxos WHERE status IN ('available', 'reserved'))
+       - (SELECT COALESCE(SUM(balance_msat), 0) FROM ledger_balances WHERE account = 'external:shortfall')
+         AS held`,
     )
     .first<{ held: number }>();
   const liabilitiesMsat = big(sums?.liabilities);

@@ -45,11 +45,80 @@ export const refund = (
     { account: account.refundOwed(channelId), amountMsat },
   ]);
 
-/** The payer took the CLTV refund: their balance left on chain. */
-export const channelRefunded = (channelId: string, payerBalanceMsat: bigint, at: number) =>
+/** Equity the hub can spend, msat: its fee revenue and the operator's capital. */
+export interface Equity {
+  readonly feesMsat: bigint;
+  readonly capitalMsat: bigint;
+}
+
+/** Entries taking `costMsat` from the hub's equity: fee revenue first, then capital, then shortfall. */
+function fromEquity(costMsat: bigint, equity: Equity): Entry[] {
+  const fromFees = costMsat < equity.feesMsat ? costMsat : equity.feesMsat;
+  const rest = costMsat - (fromFees > 0n ? fromFees : 0n);
+  const fromCapital = rest < equity.capitalMsat ? rest : equity.capitalMsat;
+  const uncovered = rest - (fromCapital > 0n ? fromCapital : 0n);
+  return [
+    { account: account.fees, amountMsat: fromFees > 0n ? -fromFees : 0n },
+    { account: account.capital, amountMsat: fromCapital > 0n ? -fromCapital : 0n },
+    { account: account.shortfall, amountMsat: -uncovered },
+  ];
+}
+
+/**
+ * The payer took the CLTV refund: the whole capacity left on chain. What they had spent from it
+ * (already credited to merchants) is the hub's loss, taken from its equity.
+ */
+export const channelRefunded = (
+  channelId: string,
+  capacitySat: bigint,
+  payerBalanceMsat: bigint,
+  equity: Equity,
+  at: number,
+) =>
   journal(`refunded:${channelId}`, at, [
     { account: account.channel(channelId), amountMsat: -payerBalanceMsat },
-    { account: account.chain, amountMsat: payerBalanceMsat },
+    { account: account.chain, amountMsat: satToMsat(capacitySat) },
+    ...fromEquity(satToMsat(capacitySat) - payerBalanceMsat, equity),
+  ]);
+
+/** The operator deposited into the hub wallet: capital. */
+export const hubDeposit = (outpoint: string, valueSat: bigint, at: number) =>
+  journal(`deposit:${outpoint}`, at, [
+    { account: account.capital, amountMsat: satToMsat(valueSat) },
+    { account: account.chain, amountMsat: -satToMsat(valueSat) },
+  ]);
+
+/** A settlement planned a payout: the balance it pays moves to the payout, still owed until final. */
+export const payoutPlanned = (payoutId: string, fromAccount: string, debitMsat: bigint, at: number) =>
+  journal(`payout:${payoutId}`, at, [
+    { account: fromAccount, amountMsat: -debitMsat },
+    { account: account.payout(payoutId), amountMsat: debitMsat },
+  ]);
+
+/** A payout is final on chain: the amount left, the payee's fee share went to the miners. */
+export const payoutFinal = (payoutId: string, amountSat: bigint, feeShareSat: bigint, at: number) =>
+  journal(`payout_final:${payoutId}`, at, [
+    { account: account.payout(payoutId), amountMsat: -satToMsat(amountSat + feeShareSat) },
+    { account: account.chain, amountMsat: satToMsat(amountSat) },
+    { account: account.chainFees, amountMsat: satToMsat(feeShareSat) },
+  ]);
+
+/**
+ * A channel closed on chain with the payer's last state: their output left; what they gave up
+ * below a whole sat (or a dust balance) is the hub's.
+ */
+export const channelClosed = (channelId: string, payerBalanceMsat: bigint, payerSat: bigint, at: number) =>
+  journal(`close:${channelId}`, at, [
+    { account: account.channel(channelId), amountMsat: -payerBalanceMsat },
+    { account: account.chain, amountMsat: satToMsat(payerSat) },
+    { account: account.fees, amountMsat: payerBalanceMsat - satToMsat(payerSat) },
+  ]);
+
+/** The hub's own share of a settlement transaction's miner fee. */
+export const settlementFee = (txKey: string, hubFeeMsat: bigint, equity: Equity, at: number) =>
+  journal(`settlement_fee:${txKey}`, at, [
+    { account: account.chainFees, amountMsat: hubFeeMsat },
+    ...fromEquity(hubFeeMsat, equity),
   ]);
 
 /** Fee for a payment: base + amount × ppm / 10⁶ (rounded down), never more than the amount. */

@@ -6,6 +6,9 @@ export const SCOPES = [
   "refunds:write",
   "api_keys:read",
   "api_keys:write",
+  "account:read",
+  "account:write",
+  "payouts:read",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -16,6 +19,10 @@ export interface Merchant {
   /** Fee overrides; null means the deployment default. */
   readonly feeBaseMsat: number | null;
   readonly feePpm: number | null;
+  /** Where settlement pays this merchant (hex output script), or null until it sets an address. */
+  readonly payoutScriptPubkey: string | null;
+  /** Paid out once its balance reaches this; null: the deployment default. */
+  readonly payoutThresholdMsat: number | null;
 }
 
 export interface ApiKey {

@@ -16,8 +16,8 @@ import {
   renderList,
 } from "../http/schemas";
 import { validationHook } from "../http/validation";
-import { SCOPES, type Scope } from "./merchant";
-import { hasScope } from "./rules";
+import { type Merchant, SCOPES, type Scope } from "./merchant";
+import { hasScope, payoutScript } from "./rules";
 import {
   ApiKeySchema,
   CreateApiKeyBody,
@@ -25,11 +25,12 @@ import {
   ListApiKeysQuery,
   MerchantSchema,
   UpdateMerchantBody,
+  UpdatePayoutSettingsBody,
   NewApiKeySchema,
   NewMerchantSchema,
 } from "./schemas";
 import { addApiKey, createMerchant, revokeKey } from "./service";
-import { listApiKeys, updateMerchant } from "./store";
+import { getMerchant, listApiKeys, updateMerchant } from "./store";
 import { renderApiKey, renderMerchant, renderNewApiKey } from "./view";
 
 const KeyParams = z.object({ id: z.string().min(1).max(64), key_id: z.string().min(1).max(64) });
@@ -139,7 +140,31 @@ const revokeKeyRoute = createRoute({
   responses: { 200: jsonResponse(ApiKeySchema, "The revoked key"), ...errorResponses(401, 403, 404) },
 });
 
+const getSelfRoute = createRoute({
+  method: "get",
+  path: "/v1/merchant",
+  tags: ["Merchant"],
+  summary: "Your merchant account: fee policy and payout settings",
+  security: bearerSecurity,
+  middleware: [merchantAuth("account:read")] as const,
+  responses: { 200: jsonResponse(MerchantSchema, "Your account"), ...errorResponses(401, 403) },
+});
+
+const updateSelfRoute = createRoute({
+  method: "patch",
+  path: "/v1/merchant",
+  tags: ["Merchant"],
+  summary: "Set where settlement pays you (payout address) and from what balance (threshold)",
+  security: bearerSecurity,
+  middleware: [merchantAuth("account:write")] as const,
+  request: jsonRequest(UpdatePayoutSettingsBody),
+  responses: { 200: jsonResponse(MerchantSchema, "Your account"), ...errorResponses(400, 401, 403, 413) },
+});
+
 const at = (c: { var: AppEnv["Variables"] }) => ({ nowMs: c.var.clock.nowMs(), random: c.var.random });
+
+const view = (c: { var: AppEnv["Variables"] }, merchant: Merchant) =>
+  renderMerchant(merchant, c.var.config.network, c.var.config.settlement.defaultPayoutThresholdMsat);
 
 /** Mounts operator and key-management routes. */
 export function merchantRoutes() {
@@ -148,7 +173,7 @@ export function merchantRoutes() {
   app.openapi(createMerchantRoute, async (c) => {
     const { name, scopes } = c.req.valid("json");
     const { merchant, key } = await createMerchant(c.var.db, name, scopes ?? SCOPES, at(c));
-    return c.json({ merchant: renderMerchant(merchant), api_key: renderNewApiKey(key) }, 201);
+    return c.json({ merchant: view(c, merchant), api_key: renderNewApiKey(key) }, 201);
   });
 
   app.openapi(updateMerchantRoute, async (c) => {
@@ -160,7 +185,41 @@ export function merchantRoutes() {
       ...(body.fee_ppm === undefined ? {} : { feePpm: body.fee_ppm }),
     });
     if (!merchant) return fail(c, domainError("merchant_not_found", `no merchant '${id}'`, "id")) as never;
-    return c.json(renderMerchant(merchant), 200);
+    return c.json(view(c, merchant), 200);
+  });
+
+  app.openapi(getSelfRoute, async (c) => {
+    const merchant = await getMerchant(c.var.db, merchantId(c.var.principal));
+    if (!merchant) throw new Error("an authenticated merchant has no row");
+    return c.json(view(c, merchant), 200);
+  });
+
+  app.openapi(updateSelfRoute, async (c) => {
+    const body = c.req.valid("json");
+    let payoutScriptPubkey: string | null | undefined;
+    if (body.payout_address !== undefined) {
+      const script =
+        body.payout_address === null ? null : payoutScript(body.payout_address, c.var.config.network);
+      if (script === undefined) {
+        return fail(
+          c,
+          domainError(
+            "invalid_payout_address",
+            `payout_address must be a P2WPKH, P2WSH or P2TR address of ${c.var.config.network}`,
+            "payout_address",
+          ),
+        ) as never;
+      }
+      payoutScriptPubkey = script;
+    }
+    const merchant = await updateMerchant(c.var.db, merchantId(c.var.principal), {
+      ...(payoutScriptPubkey === undefined ? {} : { payoutScriptPubkey }),
+      ...(body.payout_threshold_msat === undefined
+        ? {}
+        : { payoutThresholdMsat: body.payout_threshold_msat }),
+    });
+    if (!merchant) throw new Error("an authenticated merchant has no row");
+    return c.json(view(c, merchant), 200);
   });
 
   app.openapi(adminListKeys, async (c) => {

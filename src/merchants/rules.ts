@@ -4,6 +4,8 @@ import { domainError, type DomainError } from "../core/errors";
 import { type RandomBytes, newId } from "../core/ids";
 import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
+import { scriptFromAddress } from "../chain/script";
+import type { Network } from "../core/network";
 import { bytesToHex, sha256, utf8ToBytes } from "../crypto";
 import type { ApiKey, Scope } from "./merchant";
 
@@ -64,4 +66,10 @@ export function canMintKey(activeKeys: number): Result<true, DomainError> {
           `a merchant can hold at most ${LIMITS.maxApiKeysPerMerchant} active API keys; revoke one first`,
         ),
       );
+}
+
+/** The output script (hex) of a payout address for the network, or undefined when the hub cannot pay it. */
+export function payoutScript(address: string, network: Network): string | undefined {
+  const script = scriptFromAddress(address, network);
+  return script ? bytesToHex(script) : undefined;
 }

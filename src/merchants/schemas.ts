@@ -46,8 +46,45 @@ export const MerchantSchema = z
       .int()
       .nullable()
       .openapi({ description: "Proportional fee override in millionths; null: the default" }),
+    payout_address: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "Where settlement pays your balance (a segwit address of this network); null: not paid out",
+      }),
+    payout_threshold_msat: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Your balance is paid out once it reaches this; null: the hub's default" }),
+    effective_payout_threshold_msat: z.number().int().openapi({ description: "The threshold in force" }),
   })
   .openapi("Merchant");
+
+export const UpdatePayoutSettingsBody = z
+  .strictObject({
+    payout_address: z
+      .string()
+      .trim()
+      .min(1)
+      .max(90)
+      .nullable()
+      .optional()
+      .openapi({
+        description: "P2WPKH, P2WSH or P2TR address of this network; null stops payouts",
+        example: "bcrt1q…",
+      }),
+    payout_threshold_msat: z
+      .number()
+      .int()
+      .min(LIMITS.minPayoutThresholdMsat)
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullable()
+      .optional()
+      .openapi({ description: "Pay out once the balance reaches this (msat); null: the hub's default" }),
+  })
+  .openapi("UpdatePayoutSettingsRequest");
 
 export const UpdateMerchantBody = z
   .strictObject({

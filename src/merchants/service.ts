@@ -32,6 +32,8 @@ export async function createMerchant(
     createdAt: Math.floor(at.nowMs / 1000),
     feeBaseMsat: null,
     feePpm: null,
+    payoutScriptPubkey: null,
+    payoutThresholdMsat: null,
   };
   const key = mintApiKey(merchant.id, scopes, "first key", at.nowMs, at.random);
   await runBatch(db, createMerchantStatements(db, merchant, key.row));

@@ -94,7 +94,13 @@ export async function revokeApiKey(
 export async function updateMerchant(
   db: Db,
   id: string,
-  changes: { name?: string; feeBaseMsat?: number | null; feePpm?: number | null },
+  changes: {
+    name?: string;
+    feeBaseMsat?: number | null;
+    feePpm?: number | null;
+    payoutScriptPubkey?: string | null;
+    payoutThresholdMsat?: number | null;
+  },
 ): Promise<Merchant | null> {
   if (Object.keys(changes).length > 0)
     await db.update(merchants).set(changes).where(eq(merchants.id, id)).run();

@@ -224,19 +224,10 @@ function layout(index: number, items: readonly Item[], funded: Funded, input: Pl
     feeSat: funded.feeSat,
     feeRateSatPerVb: input.feeRateSatPerVb,
     vsize: Math.ceil(funded.weight / 4),
+    payeeFeeSat: payouts.reduce((sum, p) => sum + p.feeShareSat, 0n),
+    leftToHubMsat: closes.reduce((sum, c) => sum + c.payerBalanceMsat - satToMsat(payerOutputSat(c)), 0n),
   };
   return { tx, payouts, closes: planned };
-}
-
-/** What the hub itself pays of a transaction's fee, less what closing dust balances leave it, msat. */
-function hubCostMsat(items: readonly Item[], feeSat: bigint): bigint {
-  let shares = 0n;
-  let leftToHub = 0n;
-  for (const item of items) {
-    if (item.kind === "payout") shares += item.payout.feeShareSat;
-    else leftToHub += item.close.payerBalanceMsat - satToMsat(payerOutputSat(item.close));
-  }
-  return satToMsat(feeSat - shares) - leftToHub;
 }
 
 /** Plans a settlement. Deterministic: the same snapshot always gives the same transactions. */
@@ -315,7 +306,7 @@ export function planSettlement(input: PlanInput): Plan {
       result = fund(items, pool, input, anchorWeight);
     }
     if (!result || items.length === 0) continue;
-    const cost = hubCostMsat(items, result.feeSat);
+    const cost = itemsHubCostMsat(items, result.feeSat);
     if (cost > equityMsat) {
       for (const item of items) skipped.push({ key: itemKey(item), reason: "insufficient_equity" });
       continue;
@@ -370,3 +361,14 @@ export function planSettlement(input: PlanInput): Plan {
 }
 
 const itemKey = (item: Item) => (item.kind === "close" ? `channel:${item.close.channelId}` : item.payout.key);
+
+/** What the hub would pay of a transaction of these items: its fee less payee shares and close leftovers, msat. */
+function itemsHubCostMsat(items: readonly Item[], feeSat: bigint): bigint {
+  let shares = 0n;
+  let leftToHub = 0n;
+  for (const item of items) {
+    if (item.kind === "payout") shares += item.payout.feeShareSat;
+    else leftToHub += item.close.payerBalanceMsat - satToMsat(payerOutputSat(item.close));
+  }
+  return satToMsat(feeSat - shares) - leftToHub;
+}

@@ -87,6 +87,27 @@ export interface PlannedTx {
   readonly feeRateSatPerVb: number;
   /** Upper bound of the signed size (signatures counted at their largest). */
   readonly vsize: number;
+  /** The payees' fee shares in `feeSat`; the hub pays the rest. */
+  readonly payeeFeeSat: bigint;
+  /** What closing payers leave the hub below a whole sat or below dust, msat. */
+  readonly leftToHubMsat: bigint;
+}
+
+/** What the hub itself pays for a transaction (its fee share less what closes leave it), msat. */
+export const hubCostMsat = (tx: PlannedTx): bigint => (tx.feeSat - tx.payeeFeeSat) * 1000n - tx.leftToHubMsat;
+
+/** A plan as stored: JSON with amounts as decimal strings (exact past 2^53). */
+export function encodePlannedTx(tx: PlannedTx): string {
+  return JSON.stringify(tx, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
+}
+
+const BIGINT_FIELDS = new Set(["valueSat", "feeSat", "payeeFeeSat", "leftToHubMsat"]);
+
+/** Reads a stored plan back. */
+export function decodePlannedTx(json: string): PlannedTx {
+  return JSON.parse(json, (key, value) =>
+    BIGINT_FIELDS.has(key) && typeof value === "string" ? BigInt(value) : value,
+  ) as PlannedTx;
 }
 
 /** A payout as planned: amount on chain, the fee share it bears, and what it takes off the books. */

@@ -1,0 +1,86 @@
+/** Pure settlement decisions: which channels to close, when to settle, what to do with a transaction seen on chain. */
+import type { Channel } from "../channels/channel";
+import type { CloseCandidate, CloseReason, SettlementTxStatus } from "./settlement";
+
+/** Why the hub closes a channel now (it was selected by channelsToClose). */
+export function closeReasonOf(channel: Channel, tipHeight: number, closeMarginBlocks: number): CloseReason {
+  if (channel.status === "closing") return "requested";
+  if (tipHeight >= channel.refundLocktime - closeMarginBlocks) return "expiring";
+  return "exhausted";
+}
+
+/** A channel with a signed state, as the planner takes it. */
+export function toCloseCandidate(channel: Channel, reason: CloseReason): CloseCandidate {
+  if (channel.fundingTxid === null || channel.fundingVout === null || channel.stateSignature === null) {
+    throw new Error(`channel ${channel.id} has no funding or no signed state to close with`);
+  }
+  return {
+    channelId: channel.id,
+    fundingTxid: channel.fundingTxid,
+    fundingVout: channel.fundingVout,
+    capacitySat: channel.capacitySat,
+    witnessScript: channel.witnessScript,
+    refundScript: channel.refundScriptPubkey,
+    payerBalanceMsat: channel.payerBalanceMsat,
+    sighashType: channel.stateSighashType ?? 0,
+    signature: channel.stateSignature,
+    reason,
+  };
+}
+
+/** Whether to plan a new settlement now: the operator asked, or the interval passed since the last. */
+export const settlementDue = (
+  lastPlannedAt: number | null,
+  nowSeconds: number,
+  intervalSeconds: number,
+  force: boolean,
+): boolean => force || lastPlannedAt === null || nowSeconds - lastPlannedAt >= intervalSeconds;
+
+/** What the node says of one signed version: unknown (null), in the mempool (0) or confirmed (n). */
+export type Seen = number | null;
+
+export type WatchAction =
+  | { readonly kind: "final"; readonly version: number; readonly confirmations: number }
+  | { readonly kind: "confirmed"; readonly version: number; readonly confirmations: number }
+  | { readonly kind: "reorged" }
+  | { readonly kind: "rebroadcast" }
+  | { readonly kind: "bump" }
+  | { readonly kind: "wait" };
+
+/**
+ * DESIGN.md §8 step 5 for a sent transaction, given what the node says of each of its versions
+ * (they spend the same inputs: at most one can be in a block). Final at `finalConfirmations`; a
+ * confirmed one that vanished was reorged out; none known means dropped (send the same bytes
+ * again); unconfirmed for `bumpAfterBlocks` since it was sent means stuck (bump the fee).
+ */
+export function watch(
+  tx: {
+    status: SettlementTxStatus;
+    broadcastHeight: number | null;
+    confirmations: number;
+    confirmedVersion: number | null;
+  },
+  seen: readonly Seen[],
+  tipHeight: number,
+  policy: { finalConfirmations: number; bumpAfterBlocks: number },
+): WatchAction {
+  const confirmedAt = seen.findIndex((s) => s !== null && s > 0);
+  if (confirmedAt >= 0) {
+    const confirmations = seen[confirmedAt]!;
+    if (confirmations >= policy.finalConfirmations)
+      return { kind: "final", version: confirmedAt, confirmations };
+    if (
+      tx.status !== "confirmed" ||
+      tx.confirmations !== confirmations ||
+      tx.confirmedVersion !== confirmedAt
+    ) {
+      return { kind: "confirmed", version: confirmedAt, confirmations };
+    }
+    return { kind: "wait" };
+  }
+  if (tx.status === "confirmed") return { kind: "reorged" };
+  if (!seen.some((s) => s !== null)) return { kind: "rebroadcast" };
+  if (tx.broadcastHeight !== null && tipHeight - tx.broadcastHeight >= policy.bumpAfterBlocks)
+    return { kind: "bump" };
+  return { kind: "wait" };
+}

@@ -1,0 +1,722 @@
+/**
+ * The only module that reads and writes settlements, their transactions and versions, payouts,
+ * leaves, and the hub wallet's outputs. Every state change is a guarded statement: a transition
+ * another run already made aborts the whole batch instead of happening twice.
+ */
+import { type Db, guardChanged, rawStatement, type Statement } from "../db/client";
+import type { Leaf } from "./merkle";
+import {
+  decodePlannedTx,
+  encodePlannedTx,
+  type HubCoin,
+  type PayoutCandidate,
+  type PayoutStatus,
+  type PlannedTx,
+  type SettlementStatus,
+  type SettlementTxStatus,
+} from "./settlement";
+
+export interface SettlementRow {
+  readonly id: string;
+  readonly status: SettlementStatus;
+  readonly merkleRoot: string;
+  readonly totalLiabilitiesMsat: bigint;
+  readonly feeRateSatPerVb: number;
+  readonly txCount: number;
+  readonly payoutCount: number;
+  readonly closeCount: number;
+  readonly createdAt: number;
+  readonly finalAt: number | null;
+}
+
+export interface SettlementTxRow {
+  readonly settlementId: string;
+  readonly idx: number;
+  readonly status: SettlementTxStatus;
+  readonly plan: PlannedTx;
+  readonly version: number;
+  readonly txid: string | null;
+  readonly rawTx: string | null;
+  readonly broadcastHeight: number | null;
+  readonly broadcastAttempts: number;
+  readonly lastError: string | null;
+  readonly confirmedTxid: string | null;
+  readonly confirmations: number;
+}
+
+export interface TxVersion {
+  readonly txid: string;
+  readonly version: number;
+  readonly plan: PlannedTx;
+  readonly rawTx: string;
+}
+
+export interface PayoutRow {
+  readonly id: string;
+  readonly settlementId: string;
+  readonly txIdx: number;
+  readonly vout: number;
+  readonly kind: "merchant" | "refund";
+  readonly merchantId: string | null;
+  readonly channelId: string | null;
+  readonly scriptPubkey: string;
+  readonly amountSat: bigint;
+  readonly feeShareSat: bigint;
+  readonly debitMsat: bigint;
+  readonly status: PayoutStatus;
+  readonly txid: string | null;
+  readonly createdAt: number;
+  readonly broadcastAt: number | null;
+  readonly confirmedAt: number | null;
+}
+
+export interface HubUtxoRow {
+  readonly txid: string;
+  readonly vout: number;
+  readonly valueSat: bigint;
+  readonly status: "available" | "reserved" | "spent";
+  readonly source: "deposit" | "change";
+  readonly settlementId: string | null;
+  readonly createdAt: number;
+}
+
+type Raw = Record<string, unknown>;
+const n = (v: unknown) => v as number;
+const s = (v: unknown) => v as string;
+const maybe = <T>(v: unknown) => (v ?? null) as T | null;
+
+const settlementFrom = (r: Raw): SettlementRow => ({
+  id: s(r.id),
+  status: s(r.status) as SettlementStatus,
+  merkleRoot: s(r.merkle_root),
+  totalLiabilitiesMsat: BigInt(n(r.total_liabilities_msat)),
+  feeRateSatPerVb: n(r.fee_rate_sat_per_vb),
+  txCount: n(r.tx_count),
+  payoutCount: n(r.payout_count),
+  closeCount: n(r.close_count),
+  createdAt: n(r.created_at),
+  finalAt: maybe<number>(r.final_at),
+});
+
+const txFrom = (r: Raw): SettlementTxRow => ({
+  settlementId: s(r.settlement_id),
+  idx: n(r.idx),
+  status: s(r.status) as SettlementTxStatus,
+  plan: decodePlannedTx(s(r.plan)),
+  version: n(r.version),
+  txid: maybe<string>(r.txid),
+  rawTx: maybe<string>(r.raw_tx),
+  broadcastHeight: maybe<number>(r.broadcast_height),
+  broadcastAttempts: n(r.broadcast_attempts),
+  lastError: maybe<string>(r.last_error),
+  confirmedTxid: maybe<string>(r.confirmed_txid),
+  confirmations: n(r.confirmations),
+});
+
+const payoutFrom = (r: Raw): PayoutRow => ({
+  id: s(r.id),
+  settlementId: s(r.settlement_id),
+  txIdx: n(r.tx_idx),
+  vout: n(r.vout),
+  kind: s(r.kind) as PayoutRow["kind"],
+  merchantId: maybe<string>(r.merchant_id),
+  channelId: maybe<string>(r.channel_id),
+  scriptPubkey: s(r.script_pubkey),
+  amountSat: BigInt(n(r.amount_sat)),
+  feeShareSat: BigInt(n(r.fee_share_sat)),
+  debitMsat: BigInt(n(r.debit_msat)),
+  status: s(r.status) as PayoutStatus,
+  txid: maybe<string>(r.txid),
+  createdAt: n(r.created_at),
+  broadcastAt: maybe<number>(r.broadcast_at),
+  confirmedAt: maybe<number>(r.confirmed_at),
+});
+
+const utxoFrom = (r: Raw): HubUtxoRow => ({
+  txid: s(r.txid),
+  vout: n(r.vout),
+  valueSat: BigInt(n(r.value_sat)),
+  status: s(r.status) as HubUtxoRow["status"],
+  source: s(r.source) as HubUtxoRow["source"],
+  settlementId: maybe<string>(r.settlement_id),
+  createdAt: n(r.created_at),
+});
+
+const all = async (db: Db, sql: string, ...params: unknown[]) =>
+  (
+    await db.$client
+      .prepare(sql)
+      .bind(...params)
+      .all<Raw>()
+  ).results;
+
+// ── lease ────────────────────────────────────────────────────────────────────────────────────
+
+/** Takes the settlement lease until `untilMs` unless another run holds it; false when held. */
+export async function takeLease(db: Db, nowMs: number, untilMs: number): Promise<boolean> {
+  try {
+    await db.$client.batch([
+      rawStatement(
+        db,
+        `INSERT INTO hub_state (key, value) VALUES ('settlement_lease', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE hub_state.value <= ?`,
+        untilMs,
+        nowMs,
+      ),
+      guardChanged(db, "settlement_lease_held"),
+    ]);
+    return true;
+  } catch (e) {
+    if (/batch_guard_failed|constraint failed/i.test(`${e} ${(e as { cause?: unknown }).cause ?? ""}`))
+      return false;
+    throw e;
+  }
+}
+
+/** Gives the lease back, if it is still ours. */
+export async function releaseLease(db: Db, untilMs: number): Promise<void> {
+  await rawStatement(
+    db,
+    "UPDATE hub_state SET value = 0 WHERE key = 'settlement_lease' AND value = ?",
+    untilMs,
+  ).run();
+}
+
+// ── reads ────────────────────────────────────────────────────────────────────────────────────
+
+/** The settlement in flight (at most one), or null. */
+export async function activeSettlement(db: Db): Promise<SettlementRow | null> {
+  const [row] = await all(db, "SELECT * FROM settlements WHERE active = 1");
+  return row ? settlementFrom(row) : null;
+}
+
+/** A settlement by id, or null. */
+export async function getSettlement(db: Db, id: string): Promise<SettlementRow | null> {
+  const [row] = await all(db, "SELECT * FROM settlements WHERE id = ?", id);
+  return row ? settlementFrom(row) : null;
+}
+
+/** When the newest settlement was planned (Unix seconds), or null. */
+export async function lastSettlementAt(db: Db): Promise<number | null> {
+  const [row] = await all(db, "SELECT MAX(created_at) AS at FROM settlements");
+  return maybe<number>(row?.at);
+}
+
+/** A settlement's transactions, in order. */
+export async function settlementTxs(db: Db, settlementId: string): Promise<SettlementTxRow[]> {
+  return (
+    await all(db, "SELECT * FROM settlement_txs WHERE settlement_id = ? ORDER BY idx", settlementId)
+  ).map(txFrom);
+}
+
+/** Every signed version of one transaction, oldest first. */
+export async function txVersions(db: Db, settlementId: string, idx: number): Promise<TxVersion[]> {
+  const rows = await all(
+    db,
+    "SELECT txid, version, plan, raw_tx FROM settlement_tx_versions WHERE settlement_id = ? AND idx = ? ORDER BY version",
+    settlementId,
+    idx,
+  );
+  return rows.map((r) => ({
+    txid: s(r.txid),
+    version: n(r.version),
+    plan: decodePlannedTx(s(r.plan)),
+    rawTx: s(r.raw_tx),
+  }));
+}
+
+/** Payouts of a settlement (optionally of one of its transactions). */
+export async function payoutsOf(db: Db, settlementId: string, txIdx?: number): Promise<PayoutRow[]> {
+  const rows =
+    txIdx === undefined
+      ? await all(db, "SELECT * FROM payouts WHERE settlement_id = ? ORDER BY tx_idx, vout", settlementId)
+      : await all(
+          db,
+          "SELECT * FROM payouts WHERE settlement_id = ? AND tx_idx = ? ORDER BY vout",
+          settlementId,
+          txIdx,
+        );
+  return rows.map(payoutFrom);
+}
+
+/** One of a merchant's payouts, or null. */
+export async function getPayout(db: Db, merchantId: string, id: string): Promise<PayoutRow | null> {
+  const [row] = await all(db, "SELECT * FROM payouts WHERE id = ? AND merchant_id = ?", id, merchantId);
+  return row ? payoutFrom(row) : null;
+}
+
+/** A merchant's payouts, newest first; up to limit + 1 rows. */
+export async function listPayouts(
+  db: Db,
+  merchantId: string,
+  page: { limit: number; startingAfter: string | undefined; status?: PayoutStatus },
+): Promise<PayoutRow[]> {
+  const rows = await all(
+    db,
+    `SELECT * FROM payouts WHERE merchant_id = ?
+       AND (? IS NULL OR id < ?) AND (? IS NULL OR status = ?)
+     ORDER BY id DESC LIMIT ?`,
+    merchantId,
+    page.startingAfter ?? null,
+    page.startingAfter ?? null,
+    page.status ?? null,
+    page.status ?? null,
+    page.limit + 1,
+  );
+  return rows.map(payoutFrom);
+}
+
+/** The liabilities a settlement anchored. */
+export async function settlementLeaves(db: Db, settlementId: string): Promise<Leaf[]> {
+  const rows = await all(
+    db,
+    "SELECT owner, balance_msat FROM settlement_leaves WHERE settlement_id = ?",
+    settlementId,
+  );
+  return rows.map((r) => ({ owner: s(r.owner), balanceMsat: BigInt(n(r.balance_msat)) }));
+}
+
+/** Hub wallet outputs available to spend, largest first. */
+export async function availableCoins(db: Db, limit: number): Promise<HubCoin[]> {
+  const rows = await all(
+    db,
+    "SELECT txid, vout, value_sat FROM hub_utxos WHERE status = 'available' ORDER BY value_sat DESC, txid, vout LIMIT ?",
+    limit,
+  );
+  return rows.map((r) => ({ txid: s(r.txid), vout: n(r.vout), valueSat: BigInt(n(r.value_sat)) }));
+}
+
+/** The hub wallet's outputs not yet spent. */
+export async function unspentHubUtxos(db: Db, limit: number): Promise<HubUtxoRow[]> {
+  return (
+    await all(
+      db,
+      "SELECT * FROM hub_utxos WHERE status <> 'spent' ORDER BY created_at DESC, txid, vout LIMIT ?",
+      limit,
+    )
+  ).map(utxoFrom);
+}
+
+/** One hub wallet output, or null. */
+export async function getHubUtxo(db: Db, txid: string, vout: number): Promise<HubUtxoRow | null> {
+  const [row] = await all(db, "SELECT * FROM hub_utxos WHERE txid = ? AND vout = ?", txid, vout);
+  return row ? utxoFrom(row) : null;
+}
+
+/** Totals of the hub wallet by status, in sat. */
+export async function hubWalletTotals(
+  db: Db,
+): Promise<{ availableSat: bigint; reservedSat: bigint; count: number }> {
+  const [row] = await all(
+    db,
+    `SELECT COALESCE(SUM(CASE WHEN status = 'available' THEN value_sat END), 0) AS available,
+            COALESCE(SUM(CASE WHEN status = 'reserved' THEN value_sat END), 0) AS reserved,
+            COUNT(CASE WHEN status <> 'spent' THEN 1 END) AS count
+     FROM hub_utxos`,
+  );
+  return {
+    availableSat: BigInt(n(row?.available ?? 0)),
+    reservedSat: BigInt(n(row?.reserved ?? 0)),
+    count: n(row?.count ?? 0),
+  };
+}
+
+// ── writes ───────────────────────────────────────────────────────────────────────────────────
+
+/** Statement registering a hub wallet output (the caller books the deposit in the same batch). */
+export const insertHubUtxoStatement = (
+  db: Db,
+  utxo: {
+    txid: string;
+    vout: number;
+    valueSat: bigint;
+    source: "deposit" | "change";
+    createdBy: string | null;
+  },
+  nowSeconds: number,
+): Statement =>
+  rawStatement(
+    db,
+    `INSERT INTO hub_utxos (txid, vout, value_sat, status, source, settlement_id, created_by_settlement, created_at)
+     VALUES (?, ?, ?, 'available', ?, NULL, ?, ?)`,
+    utxo.txid,
+    utxo.vout,
+    Number(utxo.valueSat),
+    utxo.source,
+    utxo.createdBy,
+    nowSeconds,
+  );
+
+/** The settlement row (in flight) and its planned transactions. */
+export function insertSettlementStatements(
+  db: Db,
+  settlement: Omit<SettlementRow, "status" | "finalAt">,
+  txs: readonly PlannedTx[],
+): Statement[] {
+  return [
+    rawStatement(
+      db,
+      `INSERT INTO settlements (id, status, active, merkle_root, total_liabilities_msat, fee_rate_sat_per_vb,
+         tx_count, payout_count, close_count, created_at)
+       VALUES (?, 'planned', 1, ?, ?, ?, ?, ?, ?, ?)`,
+      settlement.id,
+      settlement.merkleRoot,
+      Number(settlement.totalLiabilitiesMsat),
+      settlement.feeRateSatPerVb,
+      settlement.txCount,
+      settlement.payoutCount,
+      settlement.closeCount,
+      settlement.createdAt,
+    ),
+    ...txs.map((tx) =>
+      rawStatement(
+        db,
+        `INSERT INTO settlement_txs (settlement_id, idx, status, plan, fee_sat, vsize)
+         VALUES (?, ?, 'planned', ?, ?, ?)`,
+        settlement.id,
+        tx.index,
+        encodePlannedTx(tx),
+        Number(tx.feeSat),
+        tx.vsize,
+      ),
+    ),
+  ];
+}
+
+/** Guarded: reserves a hub coin for a settlement. */
+export const reserveCoinStatements = (db: Db, coin: HubCoin, settlementId: string): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE hub_utxos SET status = 'reserved', settlement_id = ? WHERE txid = ? AND vout = ? AND status = 'available'",
+    settlementId,
+    coin.txid,
+    coin.vout,
+  ),
+  guardChanged(db, "hub_coin_not_available"),
+];
+
+/** Guarded: marks a reserved coin spent by the settlement's confirmed transaction. */
+export const spendCoinStatements = (
+  db: Db,
+  coin: { txid: string; vout: number },
+  settlementId: string,
+): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE hub_utxos SET status = 'spent' WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?",
+    coin.txid,
+    coin.vout,
+    settlementId,
+  ),
+  guardChanged(db, "hub_coin_not_reserved"),
+];
+
+/** Statement inserting a payout (pending). */
+export const insertPayoutStatement = (db: Db, p: PayoutRow): Statement =>
+  rawStatement(
+    db,
+    `INSERT INTO payouts (id, settlement_id, tx_idx, vout, kind, merchant_id, channel_id, script_pubkey,
+       amount_sat, fee_share_sat, debit_msat, status, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+    p.id,
+    p.settlementId,
+    p.txIdx,
+    p.vout,
+    p.kind,
+    p.merchantId,
+    p.channelId,
+    p.scriptPubkey,
+    Number(p.amountSat),
+    Number(p.feeShareSat),
+    Number(p.debitMsat),
+    p.createdAt,
+  );
+
+/** Statements inserting the leaves, a few rows per statement (D1 binds at most 100 parameters). */
+export function insertLeavesStatements(db: Db, settlementId: string, leaves: readonly Leaf[]): Statement[] {
+  const out: Statement[] = [];
+  const perStatement = 30;
+  for (let i = 0; i < leaves.length; i += perStatement) {
+    const chunk = leaves.slice(i, i + perStatement);
+    out.push(
+      rawStatement(
+        db,
+        `INSERT INTO settlement_leaves (settlement_id, owner, balance_msat) VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}`,
+        ...chunk.flatMap((l) => [settlementId, l.owner, Number(l.balanceMsat)]),
+      ),
+    );
+  }
+  return out;
+}
+
+const STATUS_ORDER =
+  "CASE status WHEN 'planned' THEN 0 WHEN 'signed' THEN 1 WHEN 'broadcast' THEN 2 WHEN 'confirmed' THEN 3 ELSE 4 END";
+
+/** Brings a settlement's status to its least advanced transaction's; final releases the in-flight slot. */
+export const syncSettlementStatement = (db: Db, settlementId: string, nowSeconds: number): Statement =>
+  rawStatement(
+    db,
+    `UPDATE settlements SET
+       status = s.next,
+       active = CASE WHEN s.next = 'final' THEN NULL ELSE 1 END,
+       final_at = CASE WHEN s.next = 'final' THEN COALESCE(final_at, ?) ELSE NULL END
+     FROM (SELECT CASE MIN(${STATUS_ORDER}) WHEN 0 THEN 'planned' WHEN 1 THEN 'signed' WHEN 2 THEN 'broadcast'
+             WHEN 3 THEN 'confirmed' ELSE 'final' END AS next
+           FROM settlement_txs WHERE settlement_id = ?) AS s
+     WHERE settlements.id = ?`,
+    nowSeconds,
+    settlementId,
+    settlementId,
+  );
+
+/** Guarded: records the signed bytes of a transaction's current version before any broadcast. */
+export function signedStatements(
+  db: Db,
+  tx: SettlementTxRow,
+  signed: { txid: string; rawHex: string },
+  nowSeconds: number,
+) {
+  return [
+    rawStatement(
+      db,
+      "UPDATE settlement_txs SET status = 'signed', txid = ?, raw_tx = ? WHERE settlement_id = ? AND idx = ? AND status = 'planned' AND version = ?",
+      signed.txid,
+      signed.rawHex,
+      tx.settlementId,
+      tx.idx,
+      tx.version,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+    versionStatement(db, tx.settlementId, tx.idx, tx.version, tx.plan, signed, nowSeconds),
+    syncSettlementStatement(db, tx.settlementId, nowSeconds),
+  ];
+}
+
+const versionStatement = (
+  db: Db,
+  settlementId: string,
+  idx: number,
+  version: number,
+  plan: PlannedTx,
+  signed: { txid: string; rawHex: string },
+  nowSeconds: number,
+) =>
+  rawStatement(
+    db,
+    `INSERT INTO settlement_tx_versions (txid, settlement_id, idx, version, plan, raw_tx, fee_sat, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    signed.txid,
+    settlementId,
+    idx,
+    version,
+    encodePlannedTx(plan),
+    signed.rawHex,
+    Number(plan.feeSat),
+    nowSeconds,
+  );
+
+/** Guarded: a fee bump's new version, persisted (signed) before it is broadcast. */
+export function bumpStatements(
+  db: Db,
+  tx: SettlementTxRow,
+  plan: PlannedTx,
+  signed: { txid: string; rawHex: string },
+  tipHeight: number,
+  nowSeconds: number,
+): Statement[] {
+  return [
+    rawStatement(
+      db,
+      `UPDATE settlement_txs SET status = 'signed', plan = ?, version = version + 1, txid = ?, raw_tx = ?,
+         fee_sat = ?, broadcast_height = ?, last_error = NULL
+       WHERE settlement_id = ? AND idx = ? AND version = ? AND status IN ('signed', 'broadcast')`,
+      encodePlannedTx(plan),
+      signed.txid,
+      signed.rawHex,
+      Number(plan.feeSat),
+      tipHeight,
+      tx.settlementId,
+      tx.idx,
+      tx.version,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+    versionStatement(db, tx.settlementId, tx.idx, tx.version + 1, plan, signed, nowSeconds),
+    syncSettlementStatement(db, tx.settlementId, nowSeconds),
+  ];
+}
+
+/** Guarded: the node holds a version of this transaction (sent now, or found there). */
+export function broadcastStatements(
+  db: Db,
+  tx: SettlementTxRow,
+  tipHeight: number,
+  nowSeconds: number,
+): Statement[] {
+  return [
+    rawStatement(
+      db,
+      `UPDATE settlement_txs SET status = 'broadcast', broadcast_height = COALESCE(broadcast_height, ?),
+         broadcast_attempts = broadcast_attempts + 1, last_error = NULL
+       WHERE settlement_id = ? AND idx = ? AND status = 'signed' AND version = ?`,
+      tipHeight,
+      tx.settlementId,
+      tx.idx,
+      tx.version,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+    syncSettlementStatement(db, tx.settlementId, nowSeconds),
+  ];
+}
+
+/** Guarded: a payout's transaction reached the node (its first broadcast). */
+export const payoutBroadcastStatement = (
+  db: Db,
+  payoutId: string,
+  txid: string,
+  nowSeconds: number,
+): Statement =>
+  rawStatement(
+    db,
+    "UPDATE payouts SET status = 'broadcast', txid = ?, broadcast_at = ? WHERE id = ? AND status = 'pending'",
+    txid,
+    nowSeconds,
+    payoutId,
+  );
+
+/** Records why a broadcast failed (the node's words, no secrets): the next run tries again or bumps. */
+export const broadcastFailedStatement = (db: Db, tx: SettlementTxRow, reason: string): Statement =>
+  rawStatement(
+    db,
+    `UPDATE settlement_txs SET broadcast_attempts = broadcast_attempts + 1, last_error = ?
+     WHERE settlement_id = ? AND idx = ? AND version = ?`,
+    reason.slice(0, 500),
+    tx.settlementId,
+    tx.idx,
+    tx.version,
+  );
+
+/** A version is confirmed (not yet final). */
+export function confirmedStatements(
+  db: Db,
+  tx: SettlementTxRow,
+  txid: string,
+  confirmations: number,
+  nowSeconds: number,
+) {
+  return [
+    rawStatement(
+      db,
+      `UPDATE settlement_txs SET status = 'confirmed', confirmed_txid = ?, confirmations = ?
+       WHERE settlement_id = ? AND idx = ? AND status IN ('signed', 'broadcast', 'confirmed')`,
+      txid,
+      confirmations,
+      tx.settlementId,
+      tx.idx,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+    syncSettlementStatement(db, tx.settlementId, nowSeconds),
+  ];
+}
+
+/** A reorg took the confirming block away: back to broadcast, waiting again from this tip. */
+export function reorgedStatements(db: Db, tx: SettlementTxRow, tipHeight: number, nowSeconds: number) {
+  return [
+    rawStatement(
+      db,
+      `UPDATE settlement_txs SET status = 'broadcast', confirmed_txid = NULL, confirmations = 0, broadcast_height = ?
+       WHERE settlement_id = ? AND idx = ? AND status = 'confirmed'`,
+      tipHeight,
+      tx.settlementId,
+      tx.idx,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+    syncSettlementStatement(db, tx.settlementId, nowSeconds),
+  ];
+}
+
+/** Guarded: the transaction is final with the version the chain holds (its plan, fee and bytes). */
+export function finalTxStatements(
+  db: Db,
+  tx: SettlementTxRow,
+  confirmed: TxVersion,
+  confirmations: number,
+): Statement[] {
+  return [
+    rawStatement(
+      db,
+      `UPDATE settlement_txs SET status = 'final', confirmed_txid = ?, confirmations = ?, txid = ?, raw_tx = ?,
+         plan = ?, fee_sat = ?
+       WHERE settlement_id = ? AND idx = ? AND status IN ('signed', 'broadcast', 'confirmed')`,
+      confirmed.txid,
+      confirmations,
+      confirmed.txid,
+      confirmed.rawTx,
+      encodePlannedTx(confirmed.plan),
+      Number(confirmed.plan.feeSat),
+      tx.settlementId,
+      tx.idx,
+    ),
+    guardChanged(db, "settlement_tx_changed"),
+  ];
+}
+
+/** Guarded: a payout is on chain for good. */
+export const payoutConfirmedStatements = (
+  db: Db,
+  payoutId: string,
+  txid: string,
+  nowSeconds: number,
+): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE payouts SET status = 'confirmed', txid = ?, confirmed_at = ? WHERE id = ? AND status IN ('pending', 'broadcast')",
+    txid,
+    nowSeconds,
+    payoutId,
+  ),
+  guardChanged(db, "payout_changed"),
+];
+
+/**
+ * Who can be paid now, oldest account first: merchants with a payout address whose ledger
+ * balance reached their threshold (or the default), and payers owed refunds (paid to the
+ * channel's refund script).
+ */
+export async function payoutCandidates(
+  db: Db,
+  defaultThresholdMsat: bigint,
+  limit: number,
+): Promise<PayoutCandidate[]> {
+  const merchants = await all(
+    db,
+    `SELECT m.id AS owner, m.payout_script_pubkey AS script, b.balance_msat AS balance
+     FROM merchants m JOIN ledger_balances b ON b.account = 'merchant:' || m.id
+     WHERE m.payout_script_pubkey IS NOT NULL AND b.balance_msat > 0
+       AND b.balance_msat >= COALESCE(m.payout_threshold_msat, ?)
+     ORDER BY m.id LIMIT ?`,
+    Number(defaultThresholdMsat),
+    limit,
+  );
+  const refunds = await all(
+    db,
+    `SELECT c.id AS owner, c.refund_script_pubkey AS script, b.balance_msat AS balance
+     FROM ledger_balances b JOIN channels c ON b.account = 'refund_owed:' || c.id
+     WHERE b.account LIKE 'refund_owed:%' AND b.balance_msat > 0
+     ORDER BY c.id LIMIT ?`,
+    limit,
+  );
+  return [
+    ...merchants.map((r) => ({
+      kind: "merchant" as const,
+      ownerId: s(r.owner),
+      script: s(r.script),
+      availableMsat: BigInt(n(r.balance)),
+    })),
+    ...refunds.map((r) => ({
+      kind: "refund" as const,
+      ownerId: s(r.owner),
+      script: s(r.script),
+      availableMsat: BigInt(n(r.balance)),
+    })),
+  ];
+}
