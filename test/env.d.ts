@@ -10,6 +10,14 @@ declare namespace Cloudflare {
     BITCOIN_RPC_URL?: string;
     BITCOIN_RPC_USER?: string;
     BITCOIN_RPC_PASSWORD?: string;
+    MIN_CONFIRMATIONS?: string;
+    SETTLEMENT_CONFIRMATIONS?: string;
+    SETTLEMENT_BUMP_AFTER_BLOCKS?: string;
+    SETTLEMENT_INTERVAL_SECONDS?: string;
+    FALLBACK_FEE_RATE_SAT_PER_VB?: string;
+    PAYOUT_THRESHOLD_MSAT?: string;
+    MERCHANT_FEE_PPM?: string;
+    MERCHANT_FEE_BASE_MSAT?: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

@@ -92,11 +92,8 @@ export const ChannelSchema = z
       .string()
       .nullable()
       .openapi({ description: "The settlement closing it on chain, once planned" }),
-    close_reason: z
-      .enum(["expiring", "exhausted", "requested"])
-      .nullable()
-      .openapi({
-        description: "Why the hub closes it: near refund_locktime, spent below dust, or asked by the payer",
-      }),
+    close_reason: z.enum(["expiring", "exhausted", "requested"]).nullable().openapi({
+      description: "Why the hub closes it: near refund_locktime, spent below dust, or asked by the payer",
+    }),
   })
   .openapi("Channel");

@@ -1,4 +1,5 @@
 /** A small typed client for the Sluice HTTP API; runs in Node and browsers (fetch only). */
+import type { SettlementProof } from "./proof";
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -116,4 +117,22 @@ export class SluiceClient {
   pay = (body: PayBody) => this.call<PaymentResult>("POST", "/v1/payments", body);
   closeChannel = (id: string, signature: string) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/close`, { signature });
+  settlement = (id: string) => this.call<SettlementView>("GET", `/v1/settlements/${encodeURIComponent(id)}`);
+  /** A payer's proof: authenticated by a signature of the channel key, no API key. */
+  channelProof = (settlementId: string, channelId: string, signature: string) =>
+    this.call<SettlementProof>(
+      "GET",
+      `/v1/settlements/${encodeURIComponent(settlementId)}/proof?channel_id=${encodeURIComponent(channelId)}&signature=${signature}`,
+    );
+}
+
+export interface SettlementView {
+  id: string;
+  status: "planned" | "signed" | "broadcast" | "confirmed" | "final";
+  txids: string[];
+  merkle_root: string;
+  total_liabilities_msat: number;
+  confirmations: number;
+  payout_count: number;
+  close_count: number;
 }

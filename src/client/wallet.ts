@@ -18,6 +18,7 @@ import {
   SluiceApiError,
   type SluiceClient,
 } from "./api";
+import { type ProofCheck, verifySettlementProof } from "./proof";
 import type { WalletStorage } from "./storage";
 
 /** What the wallet remembers of a channel: its terms and the latest state the hub confirmed. */
@@ -244,6 +245,23 @@ export class PayerWallet {
   async requestClose(client: SluiceClient, id: string): Promise<ChannelView> {
     const signature = bytesToHex(signDer(payerMessageHash("close", id), this.secretKey));
     return client.closeChannel(id, signature);
+  }
+
+  /**
+   * This channel's leaves in a settlement, checked against the settlement's transaction as the
+   * chain holds it (`rawTx` fetches raw hex from a node or explorer the payer trusts).
+   */
+  async proveChannel(
+    client: SluiceClient,
+    settlementId: string,
+    channelId: string,
+    rawTx: (txid: string) => Promise<string>,
+  ): Promise<ProofCheck> {
+    const signature = bytesToHex(signDer(payerMessageHash("proof", channelId, settlementId), this.secretKey));
+    const proof = await client.channelProof(settlementId, channelId, signature);
+    const [first] = proof.txids;
+    if (!first) return { ok: false, reason: "the settlement has no transaction yet" };
+    return verifySettlementProof(proof, await rawTx(first));
   }
 
   /**

@@ -46,13 +46,10 @@ export const MerchantSchema = z
       .int()
       .nullable()
       .openapi({ description: "Proportional fee override in millionths; null: the default" }),
-    payout_address: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          "Where settlement pays your balance (a segwit address of this network); null: not paid out",
-      }),
+    payout_address: z.string().nullable().openapi({
+      description:
+        "Where settlement pays your balance (a segwit address of this network); null: not paid out",
+    }),
     payout_threshold_msat: z
       .number()
       .int()
@@ -64,17 +61,10 @@ export const MerchantSchema = z
 
 export const UpdatePayoutSettingsBody = z
   .strictObject({
-    payout_address: z
-      .string()
-      .trim()
-      .min(1)
-      .max(90)
-      .nullable()
-      .optional()
-      .openapi({
-        description: "P2WPKH, P2WSH or P2TR address of this network; null stops payouts",
-        example: "bcrt1q…",
-      }),
+    payout_address: z.string().trim().min(1).max(90).nullable().optional().openapi({
+      description: "P2WPKH, P2WSH or P2TR address of this network; null stops payouts",
+      example: "bcrt1q…",
+    }),
     payout_threshold_msat: z
       .number()
       .int()

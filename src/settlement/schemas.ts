@@ -13,12 +13,9 @@ export const PayoutSchema = z
     settlement_id: z.string(),
     address: z.string(),
     amount_sat: z.number().int().openapi({ description: "What the output pays you" }),
-    fee_share_sat: z
-      .number()
-      .int()
-      .openapi({
-        description: "Your share of the miner fee: your output's vbytes × the fee rate when planned",
-      }),
+    fee_share_sat: z.number().int().openapi({
+      description: "Your share of the miner fee: your output's vbytes × the fee rate when planned",
+    }),
     debit_msat: z
       .number()
       .int()
@@ -59,14 +56,9 @@ export const SettlementSchema = z
   .openapi("Settlement");
 
 export const ProofQuery = z.object({
-  channel_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .openapi({
-      description: "Payers: the channel whose leaves to prove (with `signature`, instead of an API key)",
-    }),
+  channel_id: z.string().min(1).max(64).optional().openapi({
+    description: "Payers: the channel whose leaves to prove (with `signature`, instead of an API key)",
+  }),
   signature: z
     .string()
     .regex(/^([0-9a-f]{2}){8,73}$/, "signature must be hex DER")
