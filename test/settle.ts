@@ -36,16 +36,19 @@ export function payoutAddress() {
   return { address: segwitAddress(script, "regtest"), script: bytesToHex(script) };
 }
 
-/** Runs settlement through the service (so tests can inject crashes at its seams). */
-export function runWith(h: Hub, fault?: (step: FaultStep) => void) {
+/**
+ * Runs settlement through the service, so tests can inject crashes at its seams and make a run
+ * believe it is later than it is (to overlap runs past the lease).
+ */
+export function runWith(h: Hub, options: { fault?: (step: FaultStep) => void; laterMs?: number } = {}) {
   return runSettlement(
     {
       db: openDb(env.DB),
       chain,
       config: loadConfig(h.env as never),
-      nowMs: h.clock.nowMs(),
+      nowMs: h.clock.nowMs() + (options.laterMs ?? 0),
       random,
-      ...(fault ? { fault } : {}),
+      ...(options.fault ? { fault: options.fault } : {}),
     },
     { force: true },
   );
