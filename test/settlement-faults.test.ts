@@ -74,14 +74,19 @@ describe("settlement across crashes and overlapping runs", () => {
         }
         // A crashed run holds its lease until it expires.
         clock.advanceSeconds(LIMITS.settlementLeaseSeconds + 1);
-        const active = await env.DB.prepare("SELECT id, status FROM settlements WHERE active = 1").first<{ id: string; status: string }>();
+        const active = await env.DB.prepare("SELECT id, status FROM settlements WHERE active = 1").first<{
+          id: string;
+          status: string;
+        }>();
         settlementId ??= active?.id ?? null;
         if (!active && settlementId) break;
         if (active && ["broadcast", "confirmed"].includes(active.status)) await mine(1);
       }
       expect(settlementId, where).not.toBeNull();
       expect(crashes, `${where}: the crash at ${step} happened`).toBeGreaterThan(0);
-      const final = await env.DB.prepare("SELECT status FROM settlements WHERE id = ?").bind(settlementId).first<{ status: string }>();
+      const final = await env.DB.prepare("SELECT status FROM settlements WHERE id = ?")
+        .bind(settlementId)
+        .first<{ status: string }>();
       expect(final?.status, where).toBe("final");
       for (const shop of shops) {
         const payouts = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data;
@@ -91,7 +96,9 @@ describe("settlement across crashes and overlapping runs", () => {
         expect(payout.amount_sat, where).toBe(Math.floor(shop.balance / 1000) - payout.fee_share_sat);
         // Exactly one output on the whole chain pays this merchant: no double payout, none lost.
         const paid = await outputsPaying(shop.payout.script, startHeight + 1);
-        expect(paid, where).toEqual([{ txid: payout.txid, vout: payout.vout, valueSat: BigInt(payout.amount_sat) }]);
+        expect(paid, where).toEqual([
+          { txid: payout.txid, vout: payout.vout, valueSat: BigInt(payout.amount_sat) },
+        ]);
       }
       expect(await ledgerViolations(), where).toEqual([]);
     }

@@ -224,13 +224,17 @@ describe("settlement plan", () => {
     expect(plan.coins).toEqual([]);
   });
 
-  it("refuses what the hub's equity cannot pay its fee share of", () => {
-    const a = closeCandidate(100_000n, 10_000_000n);
-    const plan = planSettlement(baseInput({ closes: [a.candidate], hubEquityMsat: 0n }));
+  it("refuses what the hub's equity cannot pay its fee share of, except closing an expiring channel", () => {
+    const asked = closeCandidate(100_000n, 10_000_000n, "requested");
+    const plan = planSettlement(baseInput({ closes: [asked.candidate], hubEquityMsat: 0n }));
     expect(plan.txs).toEqual([]);
     expect(plan.skipped).toEqual([
-      { key: `channel:${a.candidate.channelId}`, reason: "insufficient_equity" },
+      { key: `channel:${asked.candidate.channelId}`, reason: "insufficient_equity" },
     ]);
+    const expiring = closeCandidate(100_000n, 10_000_000n, "expiring");
+    const urgent = planSettlement(baseInput({ closes: [expiring.candidate], hubEquityMsat: 0n }));
+    expect(urgent.txs).toHaveLength(1);
+    expect(urgent.txs[0]!.urgent).toBe(true);
   });
 
   it("splits thousands of payouts into transactions under the 400,000-weight standard limit", () => {

@@ -45,6 +45,8 @@ export interface ChannelView {
   funding_txid: string | null;
   funding_vout: number | null;
   funding_confirmations: number;
+  settlement_id?: string | null;
+  close_reason?: "expiring" | "exhausted" | "requested" | null;
 }
 
 export interface PayBody {

@@ -226,6 +226,7 @@ function layout(index: number, items: readonly Item[], funded: Funded, input: Pl
     vsize: Math.ceil(funded.weight / 4),
     payeeFeeSat: payouts.reduce((sum, p) => sum + p.feeShareSat, 0n),
     leftToHubMsat: closes.reduce((sum, c) => sum + c.payerBalanceMsat - satToMsat(payerOutputSat(c)), 0n),
+    urgent: closes.some((c) => c.reason === "expiring"),
   };
   return { tx, payouts, closes: planned };
 }
@@ -307,11 +308,14 @@ export function planSettlement(input: PlanInput): Plan {
     }
     if (!result || items.length === 0) continue;
     const cost = itemsHubCostMsat(items, result.feeSat);
-    if (cost > equityMsat) {
+    // The hub pays its fee share from equity; an expiring channel is closed regardless (any
+    // uncovered fee is booked as shortfall), because the payer's refund would cost far more.
+    const urgent = items.some((i) => i.kind === "close" && i.close.reason === "expiring");
+    if (cost > equityMsat && !urgent) {
       for (const item of items) skipped.push({ key: itemKey(item), reason: "insufficient_equity" });
       continue;
     }
-    equityMsat -= cost;
+    equityMsat = cost > equityMsat ? 0n : equityMsat - cost;
     pool.splice(0, result.coins.length);
     funded.push({ items, funded: result });
   }

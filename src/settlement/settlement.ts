@@ -91,6 +91,11 @@ export interface PlannedTx {
   readonly payeeFeeSat: bigint;
   /** What closing payers leave the hub below a whole sat or below dust, msat. */
   readonly leftToHubMsat: bigint;
+  /**
+   * It closes a channel near its refund locktime: it goes ahead (and its fee may be bumped) even
+   * past the hub's equity, since not closing would lose far more when the payer refunds.
+   */
+  readonly urgent: boolean;
 }
 
 /** What the hub itself pays for a transaction (its fee share less what closes leave it), msat. */

@@ -1,0 +1,167 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ChainError } from "../src/chain/backend";
+import { parseTx } from "../src/chain/tx";
+import { SluiceClient } from "../src/client/api";
+import { hexToBytes } from "../src/crypto";
+import { runTick } from "../src/scheduled";
+import { hub, newMerchant, OPERATOR, random, testClock } from "./helpers";
+import { openChannel } from "./payers";
+import { call, chain, mine, mineTo } from "./regtest";
+import { mineBlockWith } from "./regtest-miner";
+import {
+  fundHubWallet,
+  ledgerViolations,
+  mempool,
+  outputsPaying,
+  payoutAddress,
+  rawTx,
+  SETTLE_ENV,
+} from "./settle";
+
+const clock = testClock();
+const h = hub(clock, SETTLE_ENV);
+const client = new SluiceClient("http://hub.test", h.fetch);
+const settle = () => h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
+
+/** A merchant with a payout address and a paid balance; returns what it should receive. */
+async function paidMerchant(
+  name: string,
+  amountMsat: number,
+  payer: Awaited<ReturnType<typeof openChannel>>,
+) {
+  const shop = await newMerchant(h, name);
+  const payout = payoutAddress();
+  await h.call("PATCH", "/v1/merchant", { key: shop.key, body: { payout_address: payout.address } });
+  const inv = await h.call("POST", "/v1/invoices", { key: shop.key, body: { amount_msat: amountMsat } });
+  await payer.wallet.pay(client, inv.body.bolt11, { channelId: payer.channelId });
+  return { ...shop, payout };
+}
+
+const txRow = (settlementId: string) =>
+  env.DB.prepare(
+    "SELECT status, txid, confirmations, version, fee_sat FROM settlement_txs WHERE settlement_id = ?",
+  )
+    .bind(settlementId)
+    .first<{ status: string; txid: string; confirmations: number; version: number; fee_sat: number }>();
+
+describe("settlement against the chain's bad days", () => {
+  it("a reorg takes the confirming block away: back to broadcast, confirms again, paid once", {
+    timeout: 120_000,
+  }, async () => {
+    await fundHubWallet(h, 20_000_000);
+    const payer = await openChannel(h, 1_000_000);
+    const shop = await paidMerchant("Reorg Shop", 300_000_000, payer);
+    const start = await chain.tipHeight();
+    const planned = (await settle()).body.planned as string;
+    const { txid } = (await txRow(planned))!;
+    const [block] = await mine(1);
+    expect((await settle()).body.active).toMatchObject({ status: "confirmed", confirmations: 1 });
+
+    await call("invalidateblock", [block]);
+    expect(await chain.tipHeight()).toBe(start);
+    const after = await settle();
+    expect(after.body.steps).toContain(`${planned}:0 reorged out: back to broadcast`);
+    expect(await txRow(planned)).toMatchObject({ status: "broadcast", confirmations: 0 });
+    // The transaction is back in the node's mempool (or the next run sends the same bytes again).
+    await settle();
+    expect(await mempool()).toContain(txid);
+    await mine(1);
+    await settle();
+    await mine(1);
+    expect((await settle()).body.active).toBeNull();
+    expect(await txRow(planned)).toMatchObject({ status: "final", txid });
+    const [payout] = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data;
+    expect(await outputsPaying(shop.payout.script, start + 1)).toEqual([
+      { txid, vout: payout.vout, valueSat: BigInt(payout.amount_sat) },
+    ]);
+    expect(await ledgerViolations()).toEqual([]);
+  });
+
+  it("a transaction stuck below what miners take is replaced by a higher-fee version of the same inputs", {
+    timeout: 120_000,
+  }, async () => {
+    await fundHubWallet(h, 20_000_000);
+    const payer = await openChannel(h, 1_000_000);
+    const shop = await paidMerchant("Stuck Shop", 250_000_000, payer);
+    const start = await chain.tipHeight();
+    const planned = (await settle()).body.planned as string;
+    const first = (await txRow(planned))!;
+    // The node holds it but will never mine it: its fee no longer counts (as if the market moved past it).
+    await call("prioritisetransaction", [first.txid, 0, -first.fee_sat]);
+    await mine(2);
+    expect(await mempool()).toContain(first.txid);
+    expect((await chain.getTransaction(first.txid))?.confirmations).toBe(0);
+
+    const bumped = await settle();
+    expect(bumped.body.steps).toContain(`${planned}:0 fee bumped (stuck)`);
+    const second = (await txRow(planned))!;
+    expect(second.version).toBe(1);
+    expect(second.txid).not.toBe(first.txid);
+    const v1 = parseTx(hexToBytes(await rawTx(first.txid)));
+    const { results } = await env.DB.prepare(
+      "SELECT txid, raw_tx, fee_sat FROM settlement_tx_versions WHERE settlement_id = ? ORDER BY version",
+    )
+      .bind(planned)
+      .all<{ txid: string; raw_tx: string; fee_sat: number }>();
+    expect(results.map((r) => r.txid)).toEqual([first.txid, second.txid]);
+    const v2 = parseTx(hexToBytes(results[1]!.raw_tx));
+    // Same inputs, same outputs but the hub's change, a fee higher by at least its own size (BIP 125).
+    expect(v2.inputs.map((i) => `${i.txid}:${i.vout}`)).toEqual(v1.inputs.map((i) => `${i.txid}:${i.vout}`));
+    expect(v2.outputs.slice(0, -1)).toEqual(v1.outputs.slice(0, -1));
+    expect(results[1]!.fee_sat).toBeGreaterThan(first.fee_sat);
+    expect(v1.outputs.at(-1)!.valueSat - v2.outputs.at(-1)!.valueSat).toBe(
+      BigInt(results[1]!.fee_sat - first.fee_sat),
+    );
+
+    // A miner who got the replacement mines it; the node drops the stuck version as a conflict.
+    await mineBlockWith([results[1]!.raw_tx]);
+    expect(await mempool()).not.toContain(first.txid);
+    await settle();
+    await mine(1);
+    expect((await settle()).body.active).toBeNull();
+    expect(await txRow(planned)).toMatchObject({ status: "final", txid: second.txid });
+    const [payout] = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data;
+    expect(payout).toMatchObject({ status: "confirmed", txid: second.txid });
+    expect(await outputsPaying(shop.payout.script, start + 1)).toEqual([
+      { txid: second.txid, vout: payout.vout, valueSat: BigInt(payout.amount_sat) },
+    ]);
+    expect(await ledgerViolations()).toEqual([]);
+  });
+
+  it("a channel nearing refund_locktime is closed by the cron before the payer could refund it", {
+    timeout: 120_000,
+  }, async () => {
+    const payer = await openChannel(h, 200_000);
+    // A merchant without a payout address: the only thing to settle is the expiring channel.
+    const shop = await newMerchant(h, "Expiry Shop");
+    const inv = await h.call("POST", "/v1/invoices", { key: shop.key, body: { amount_msat: 50_000_000 } });
+    await payer.wallet.pay(client, inv.body.bolt11, { channelId: payer.channelId });
+    const channel = await client.channel(payer.channelId);
+    const margin = 6;
+    // Not yet within the margin: the cron leaves it open.
+    await mineTo(channel.refund_locktime - margin - 1);
+    await runTick(h.env as never, clock, random);
+    expect((await client.channel(payer.channelId)).status).toBe("open");
+    // From the margin on, the cron closes it (after any settlement already in flight is final).
+    let reason: string | null = null;
+    while ((await client.channel(payer.channelId)).status !== "closed") {
+      await mine(1);
+      expect(await chain.tipHeight()).toBeLessThan(channel.refund_locktime);
+      await runTick(h.env as never, clock, random);
+      reason ??= (await client.channel(payer.channelId)).close_reason ?? null;
+    }
+    expect(reason).toBe("expiring");
+    const closed = await client.channel(payer.channelId);
+    expect(closed.status).toBe("closed");
+    expect(await chain.tipHeight()).toBeLessThan(channel.refund_locktime);
+    // Paid out on chain: the payer's output is exactly their last balance, floored to the sat.
+    const paid = await outputsPaying(closed.refund_script_pubkey, channel.refund_locktime - margin);
+    expect(paid.map((o) => o.valueSat)).toEqual([BigInt(closed.payer_balance_msat) / 1000n]);
+    // At refund_locktime the payer's CLTV refund is worthless: its input is already spent.
+    await mineTo(channel.refund_locktime);
+    const refund = await payer.wallet.buildRefund(payer.channelId, 2);
+    await expect(chain.broadcast(refund.hex)).rejects.toThrow(ChainError);
+    expect(await ledgerViolations()).toEqual([]);
+  });
+});
