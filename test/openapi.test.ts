@@ -151,6 +151,16 @@ describe("real responses match the spec", () => {
     await call(h, "POST", `/v1/channels/${channel.body.id}/close`, { body: { signature: "00".repeat(70) } });
     const outpoint = await fund(channel.body.funding_script_pubkey, 30_000);
     await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, { body: outpoint });
+    await call(h, "GET", "/v1/merchant", { key });
+    await call(h, "PATCH", "/v1/merchant", { key, body: { payout_threshold_msat: 2_000_000 } });
+    await call(h, "PATCH", "/v1/merchant", { key, body: { payout_address: "nope" } });
+    await call(h, "GET", "/v1/payouts?limit=5", { key });
+    await call(h, "GET", "/v1/payouts/po_missing", { key });
+    await call(h, "GET", "/v1/settlements/stl_missing");
+    await call(h, "GET", "/v1/settlements/stl_missing/proof", { key });
+    await call(h, "GET", "/v1/admin/hub", { key: OPERATOR });
+    await call(h, "POST", "/v1/admin/wallet/utxos", { key: OPERATOR, body: outpoint });
+    await call(h, "POST", "/v1/admin/settlements", { key: OPERATOR });
     const down = hub(clock, { ...CHAIN_ENV, BITCOIN_RPC_URL: "http://127.0.0.1:9/" });
     await call(down, "POST", "/v1/channels", { body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 } });
 

@@ -158,6 +158,16 @@ describe("settlement on the regtest chain", () => {
       ok: true,
       balances: { [`channel:${c2.channelId}`]: c2Now.payer_balance_msat },
     });
+    // Payers prove with their channel key only: no signature, or another key's, gets nothing.
+    const proofPath = `/v1/settlements/${settlementId}/proof?channel_id=${c2.channelId}`;
+    expect((await h.call("GET", proofPath)).body.error.code).toBe("missing_parameter");
+    const { signDer, payerMessageHash } = await import("../src/chain/signature");
+    const { secp } = await import("../src/crypto");
+    const stranger = bytesToHex(
+      signDer(payerMessageHash("proof", c2.channelId, settlementId), secp.utils.randomSecretKey()),
+    );
+    const refused = await h.call("GET", `${proofPath}&signature=${stranger}`);
+    expect([refused.status, refused.body.error.code]).toEqual([422, "invalid_signature"]);
     // A forged balance in a proof does not reach the anchored root.
     const forged = {
       ...proofA,

@@ -129,7 +129,7 @@ export const HubSchema = z
     held_on_chain_msat: z.number().int(),
     ledger_ok: z.boolean(),
     channels: z.record(z.string(), z.number().int()).openapi({ description: "Channel count by status" }),
-    active_settlement: SettlementSchema.nullable(),
+    active_settlement: z.union([SettlementSchema, z.null()]),
   })
   .openapi("Hub");
 
@@ -137,7 +137,7 @@ export const SettlementRunSchema = z
   .object({
     ran: z.boolean().openapi({ description: "False when another run held the lease" }),
     planned: z.string().nullable(),
-    active: SettlementSchema.nullable(),
+    active: z.union([SettlementSchema, z.null()]),
     skipped: z.array(z.object({ key: z.string(), reason: z.string() })),
     steps: z.array(z.string()),
     chain_error: z.string().nullable(),
