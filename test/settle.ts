@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes, secp } from "../src/crypto";
 import { openDb } from "../src/db/client";
 import { checkLedger } from "../src/ledger/invariants";
 import { type FaultStep, runSettlement } from "../src/settlement/service";
-import { type Hub, OPERATOR, random } from "./helpers";
+import { type Hub, newMerchant, OPERATOR, random } from "./helpers";
 import { CHAIN_ENV, call, chain, fund, mine } from "./regtest";
 
 /** The node's regtest settings for settlement tests: final at 2 confirmations, bump after 2 blocks. */
@@ -28,6 +28,20 @@ export async function fundHubWallet(h: Hub, valueSat: number) {
   const res = await h.call("POST", "/v1/admin/wallet/utxos", { key: OPERATOR, body: outpoint });
   if (res.status !== 201) throw new Error(`deposit registration failed: ${JSON.stringify(res.body)}`);
   return outpoint;
+}
+
+/** A merchant whose balance settlement pays to a fresh address of its own. */
+export async function merchantWithPayouts(h: Hub, name: string) {
+  const merchant = await newMerchant(h, name);
+  const payout = payoutAddress();
+  const set = await h.call("PATCH", "/v1/merchant", {
+    key: merchant.key,
+    body: { payout_address: payout.address },
+  });
+  if (set.status !== 200 || set.body.payout_address !== payout.address) {
+    throw new Error(`setting the payout address failed: ${JSON.stringify(set.body)}`);
+  }
+  return { ...merchant, payout };
 }
 
 /** A fresh payout address (bcrt1q…) and its script. */

@@ -13,8 +13,8 @@ import {
   fundHubWallet,
   ledgerViolations,
   mempool,
+  merchantWithPayouts,
   outputsPaying,
-  payoutAddress,
   rawTx,
   SETTLE_ENV,
 } from "./settle";
@@ -24,18 +24,16 @@ const h = hub(clock, SETTLE_ENV);
 const client = new SluiceClient("http://hub.test", h.fetch);
 const settle = () => h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
 
-/** A merchant with a payout address and a paid balance; returns what it should receive. */
+/** A merchant with a payout address and a paid balance. */
 async function paidMerchant(
   name: string,
   amountMsat: number,
   payer: Awaited<ReturnType<typeof openChannel>>,
 ) {
-  const shop = await newMerchant(h, name);
-  const payout = payoutAddress();
-  await h.call("PATCH", "/v1/merchant", { key: shop.key, body: { payout_address: payout.address } });
+  const shop = await merchantWithPayouts(h, name);
   const inv = await h.call("POST", "/v1/invoices", { key: shop.key, body: { amount_msat: amountMsat } });
   await payer.wallet.pay(client, inv.body.bolt11, { channelId: payer.channelId });
-  return { ...shop, payout };
+  return shop;
 }
 
 const txRow = (settlementId: string) =>

@@ -3,10 +3,17 @@ import { describe, expect, it } from "vitest";
 import { SluiceClient } from "../src/client/api";
 import { LIMITS } from "../src/core/limits";
 import type { FaultStep } from "../src/settlement/service";
-import { hub, newMerchant, testClock } from "./helpers";
+import { hub, testClock } from "./helpers";
 import { openChannel } from "./payers";
 import { chain, mine } from "./regtest";
-import { fundHubWallet, ledgerViolations, outputsPaying, payoutAddress, runWith, SETTLE_ENV } from "./settle";
+import {
+  fundHubWallet,
+  ledgerViolations,
+  merchantWithPayouts,
+  outputsPaying,
+  runWith,
+  SETTLE_ENV,
+} from "./settle";
 
 const clock = testClock();
 const h = hub(clock, SETTLE_ENV);
@@ -44,14 +51,12 @@ describe("settlement across crashes and overlapping runs", () => {
       // Two merchants per seed, each paid a random amount from the payer's channel.
       const shops = [];
       for (let m = 0; m < 2; m++) {
-        const shop = await newMerchant(h, `Fault ${seed}.${m}`);
-        const payout = payoutAddress();
-        await h.call("PATCH", "/v1/merchant", { key: shop.key, body: { payout_address: payout.address } });
+        const shop = await merchantWithPayouts(h, `Fault ${seed}.${m}`);
         const amount = 2_000_000 + Math.floor(random() * 3_000_000);
         const inv = await h.call("POST", "/v1/invoices", { key: shop.key, body: { amount_msat: amount } });
         await payer.wallet.pay(client, inv.body.bolt11, { channelId: payer.channelId });
         const balance = (await h.call("GET", "/v1/balance", { key: shop.key })).body.available_msat as number;
-        shops.push({ ...shop, payout, balance });
+        shops.push({ ...shop, balance });
       }
       const startHeight = await chain.tipHeight();
       let settlementId: string | null = null;

@@ -8,15 +8,15 @@ import { bytesToHex, hexToBytes } from "../src/crypto";
 import { deriveHubKeys, parseSeed } from "../src/keys/derive";
 import { parseAnchor } from "../src/settlement/merkle";
 import { TEST_BINDINGS } from "./bindings";
-import { hub, newMerchant, OPERATOR, testClock } from "./helpers";
+import { hub, OPERATOR, testClock } from "./helpers";
 import { openChannel } from "./payers";
 import { chain, mine } from "./regtest";
 import {
   fundHubWallet,
   ledgerViolations,
+  merchantWithPayouts,
   mempool,
   outputsPaying,
-  payoutAddress,
   rawTx,
   SETTLE_ENV,
 } from "./settle";
@@ -25,15 +25,6 @@ const clock = testClock();
 const h = hub(clock, SETTLE_ENV);
 const client = new SluiceClient("http://hub.test", h.fetch);
 const walletKeys = deriveHubKeys(parseSeed(TEST_BINDINGS.HUB_SEED)).wallet;
-
-async function merchantWithPayouts(name: string) {
-  const m = await newMerchant(h, name);
-  const payout = payoutAddress();
-  const set = await h.call("PATCH", "/v1/merchant", { key: m.key, body: { payout_address: payout.address } });
-  expect(set.status).toBe(200);
-  expect(set.body.payout_address).toBe(payout.address);
-  return { ...m, payout };
-}
 
 async function invoice(key: string, amountMsat: number) {
   const res = await h.call("POST", "/v1/invoices", { key, body: { amount_msat: amountMsat } });
@@ -49,8 +40,8 @@ describe("settlement on the regtest chain", () => {
     timeout: 120_000,
   }, async () => {
     const deposit = await fundHubWallet(h, 5_000_000);
-    const a = await merchantWithPayouts("Settle A");
-    const b = await merchantWithPayouts("Settle B");
+    const a = await merchantWithPayouts(h, "Settle A");
+    const b = await merchantWithPayouts(h, "Settle B");
     const c1 = await openChannel(h, 100_000);
     const c2 = await openChannel(h, 60_000);
     const c3 = await openChannel(h, 50_000);

@@ -45,7 +45,7 @@ import {
   settlementTxs,
   unspentHubUtxos,
 } from "./store";
-import { renderPayout, renderProof, renderSettlement } from "./view";
+import { renderHubUtxo, renderPayout, renderProof, renderSettlement } from "./view";
 
 const listPayoutsRoute = createRoute({
   method: "get",
@@ -262,15 +262,7 @@ export function settlementRoutes() {
           reserved_sat: Number(totals.reservedSat),
           utxo_count: totals.count,
         },
-        utxos: utxos.map((u) => ({
-          txid: u.txid,
-          vout: u.vout,
-          value_sat: Number(u.valueSat),
-          status: u.status,
-          source: u.source,
-          settlement_id: u.settlementId,
-          created_at: u.createdAt,
-        })),
+        utxos: utxos.map(renderHubUtxo),
         liabilities_msat: Number(ledger.liabilitiesMsat),
         equity_msat: Number(ledger.equityMsat),
         held_on_chain_msat: Number(ledger.heldOnChainMsat),
