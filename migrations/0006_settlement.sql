@@ -116,3 +116,12 @@ CREATE TABLE settlement_leaves (
   balance_msat INTEGER NOT NULL CHECK (balance_msat > 0),
   PRIMARY KEY (settlement_id, owner)
 );
+
+-- Keys that held every scope (a merchant's first key, by default) keep holding every scope:
+-- they gain the new account and payout scopes.
+UPDATE api_keys
+SET scopes = json_insert(scopes, '$[#]', 'account:read', '$[#]', 'account:write', '$[#]', 'payouts:read')
+WHERE (
+  SELECT COUNT(DISTINCT value) FROM json_each(api_keys.scopes)
+  WHERE value IN ('invoices:read', 'invoices:write', 'payments:read', 'refunds:write', 'api_keys:read', 'api_keys:write')
+) = 6;

@@ -32,6 +32,10 @@ const vars = ensureDevVars({
   BITCOIN_RPC_USER: "sluice",
   BITCOIN_RPC_PASSWORD: randomBytes(16).toString("hex"),
   MIN_CONFIRMATIONS: "1",
+  // Settle every 30 s and call a payout final at 3 blocks (a block every 5 s): the walk-through
+  // sees its payout confirmed within a minute. Production keeps the defaults (10 min, 6 blocks).
+  SETTLEMENT_INTERVAL_SECONDS: "30",
+  SETTLEMENT_CONFIRMATIONS: "3",
   SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
 });
 const faucetSecret = hexToBytes(vars.SLUICE_DEV_FAUCET_SECRET!);
@@ -83,6 +87,14 @@ try {
       throw new Error(`creating the demo merchant failed: ${created.body?.error?.code}`);
     merchantKey = created.body.api_key.secret;
   }
+  // The hub wallet's regtest deposit is the hub's capital for payouts and fees (idempotent).
+  const registered = await api(worker.url, "/v1/admin/wallet/utxos", {
+    method: "POST",
+    token: vars.OPERATOR_TOKEN,
+    body: { txid: hubWalletDeposit.txid, vout: hubWalletDeposit.vout },
+  });
+  if (registered.status !== 200 && registered.status !== 201)
+    throw new Error(`registering the hub wallet deposit failed: ${registered.body?.error?.code}`);
   const info = (await api(worker.url, "/v1/node")).body;
   const path = writeDevJson({
     api_url: worker.url,

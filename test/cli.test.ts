@@ -24,6 +24,12 @@ describe("operator CLI", () => {
       ["keys", "revoke", "--merchant", "mer_1", "--key", "key_2"],
       { method: "DELETE", path: "/v1/admin/merchants/mer_1/api-keys/key_2" },
     ],
+    [["hub"], { method: "GET", path: "/v1/admin/hub" }],
+    [["settle"], { method: "POST", path: "/v1/admin/settlements" }],
+    [
+      ["wallet", "deposit", "--txid", "ab".repeat(32), "--vout", "1"],
+      { method: "POST", path: "/v1/admin/wallet/utxos", body: { txid: "ab".repeat(32), vout: 1 } },
+    ],
   ])("maps %j to the operator API request", (args, expected) => {
     expect(adminRequest(args)).toEqual(expected);
   });
@@ -33,6 +39,7 @@ describe("operator CLI", () => {
     [["merchant", "create", "--name"], /flag value pairs/],
     [["keys", "create", "--merchant", "mer_1", "--scopes", "root"], /unknown scope 'root'/],
     [["keys", "delete", "--merchant", "mer_1"], /unknown command/],
+    [["wallet", "deposit", "--txid", "ab", "--vout", "-1"], /--vout must be an output index/],
   ])("refuses %j with a clear message", (args, message) => {
     expect(() => adminRequest(args)).toThrow(message);
   });

@@ -12,6 +12,9 @@ export const ADMIN_USAGE = `usage:
   sluice admin keys list   --merchant <mer_…>
   sluice admin keys create --merchant <mer_…> [--scopes a,b] [--label <text>]
   sluice admin keys revoke --merchant <mer_…> --key <key_…>
+  sluice admin hub                                  (wallet, liabilities, channels, settlement in flight)
+  sluice admin wallet deposit --txid <hex> --vout <n>   (register a deposit to the hub wallet)
+  sluice admin settle                               (run settlement now)
 scopes: ${SCOPES.join(", ")}
 credentials: SLUICE_API_URL and SLUICE_OPERATOR_TOKEN, or .sluice/dev.json from \`npm start\``;
 
@@ -73,6 +76,13 @@ export function adminRequest(args: readonly string[]): CliRequest {
       method: "DELETE",
       path: `/v1/admin/merchants/${merchant()}/api-keys/${encodeURIComponent(required(f, "key"))}`,
     };
+  }
+  if (noun === "hub" && verb === undefined) return { method: "GET", path: "/v1/admin/hub" };
+  if (noun === "settle" && verb === undefined) return { method: "POST", path: "/v1/admin/settlements" };
+  if (noun === "wallet" && verb === "deposit") {
+    const vout = Number(required(f, "vout"));
+    if (!Number.isSafeInteger(vout) || vout < 0) throw new Error("--vout must be an output index");
+    return { method: "POST", path: "/v1/admin/wallet/utxos", body: { txid: required(f, "txid"), vout } };
   }
   throw new Error(`unknown command 'admin ${[noun, verb].filter(Boolean).join(" ")}'`);
 }

@@ -1,6 +1,7 @@
 /** `sluice wallet …`: the payer's side from a terminal, over the SDK. I/O comes in through `deps`. */
 import type { RpcConfig } from "../chain/backends/bitcoind-rpc";
 import { bitcoindRpc } from "../chain/backends/bitcoind-rpc";
+import { p2wpkh, segwitAddress } from "../chain/script";
 import type { SluiceClient } from "../client/api";
 import type { WalletStorage } from "../client/storage";
 import { PayerWallet } from "../client/wallet";
@@ -67,8 +68,14 @@ export async function runWallet(args: readonly string[], deps: WalletDeps): Prom
     return deps.rpc;
   };
   switch (verb) {
-    case "show":
-      return { payer_pubkey: wallet.pubkey };
+    case "show": {
+      // The key's own P2WPKH address on the hub's network: default refund address, and handy as a demo payout address.
+      const { network } = await deps.client.node();
+      return {
+        payer_pubkey: wallet.pubkey,
+        address: segwitAddress(p2wpkh(hexToBytes(wallet.pubkey)), network),
+      };
+    }
     case "open": {
       const channel = await wallet.openChannel(deps.client, integer(f, "capacity"), f.get("refund-script"));
       return {
