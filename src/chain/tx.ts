@@ -71,9 +71,26 @@ export function vsize(tx: Tx): number {
   return Math.ceil((base * 3 + total) / 4);
 }
 
+/** The whole-transaction hashes BIP 143 reuses across inputs (its fix for quadratic hashing). */
+export interface Bip143Hashes {
+  readonly prevouts: Uint8Array;
+  readonly sequences: Uint8Array;
+  readonly outputs: Uint8Array;
+}
+
+/** Computes the reusable BIP 143 hashes of a transaction once, for signing many of its inputs. */
+export function bip143Hashes(tx: Tx): Bip143Hashes {
+  return {
+    prevouts: dsha256(tx.inputs.reduce((w, i) => outpoint(w, i), new ByteWriter()).bytes()),
+    sequences: dsha256(tx.inputs.reduce((w, i) => w.u32le(i.sequence), new ByteWriter()).bytes()),
+    outputs: dsha256(tx.outputs.reduce((w, o) => output(w, o), new ByteWriter()).bytes()),
+  };
+}
+
 /**
  * BIP 143 signature hash of input `index` spending a segwit v0 output worth `amountSat` with
- * `scriptCode` (for P2WSH: the witness script), for any sighash type.
+ * `scriptCode` (for P2WSH: the witness script), for any sighash type. Pass `hashes` (from
+ * bip143Hashes of the same tx) when signing many inputs, so each costs O(1) hashing, not O(n).
  */
 export function bip143Sighash(
   tx: Tx,
@@ -81,22 +98,20 @@ export function bip143Sighash(
   scriptCode: Uint8Array,
   amountSat: bigint,
   sighashType: number,
+  hashes?: Bip143Hashes,
 ): Uint8Array {
   const input = tx.inputs[index];
   if (!input) throw new RangeError(`no input ${index}`);
   const anyoneCanPay = (sighashType & SIGHASH.ANYONECANPAY) !== 0;
   const base = sighashType & 0x1f;
+  const whole = () => hashes ?? bip143Hashes(tx);
 
-  const hashPrevouts = anyoneCanPay
-    ? ZERO32
-    : dsha256(tx.inputs.reduce((w, i) => outpoint(w, i), new ByteWriter()).bytes());
+  const hashPrevouts = anyoneCanPay ? ZERO32 : whole().prevouts;
   const hashSequence =
-    anyoneCanPay || base === SIGHASH.SINGLE || base === SIGHASH.NONE
-      ? ZERO32
-      : dsha256(tx.inputs.reduce((w, i) => w.u32le(i.sequence), new ByteWriter()).bytes());
+    anyoneCanPay || base === SIGHASH.SINGLE || base === SIGHASH.NONE ? ZERO32 : whole().sequences;
   let hashOutputs: Uint8Array = ZERO32;
   if (base !== SIGHASH.SINGLE && base !== SIGHASH.NONE) {
-    hashOutputs = dsha256(tx.outputs.reduce((w, o) => output(w, o), new ByteWriter()).bytes());
+    hashOutputs = whole().outputs;
   } else if (base === SIGHASH.SINGLE && index < tx.outputs.length) {
     // BIP 143: SINGLE commits to the output at the input's index only; past the last output, to nothing.
     hashOutputs = dsha256(output(new ByteWriter(), tx.outputs[index]!).bytes());

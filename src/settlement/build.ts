@@ -8,7 +8,7 @@
 import { CLOSE_INPUT_SEQUENCE } from "../chain/channel";
 import { hash160 } from "../chain/encoding";
 import { signDer } from "../chain/signature";
-import { bip143Sighash, SIGHASH, type Tx, txHex, txid, vsize } from "../chain/tx";
+import { bip143Hashes, bip143Sighash, SIGHASH, type Tx, txHex, txid, vsize } from "../chain/tx";
 import { concatBytes, hexToBytes } from "../crypto";
 import type { KeyPair } from "../keys/derive";
 import type { PlannedTx } from "./settlement";
@@ -46,17 +46,18 @@ export interface SignedTx {
 /** Signs every input of a planned transaction; the size never exceeds what the plan paid for. */
 export function signPlannedTx(plan: PlannedTx, keys: SigningKeys): SignedTx {
   const unsigned = unsignedTx(plan);
+  const hashes = bip143Hashes(unsigned);
   const walletCode = p2wpkhScriptCode(keys.wallet.publicKey);
   const withSig = (hash: Uint8Array, secret: Uint8Array) =>
     concatBytes(signDer(hash, secret), Uint8Array.of(SIGHASH.ALL));
   const inputs = unsigned.inputs.map((input, index) => {
     const planned = plan.inputs[index]!;
     if (planned.kind === "hub") {
-      const hash = bip143Sighash(unsigned, index, walletCode, planned.valueSat, SIGHASH.ALL);
+      const hash = bip143Sighash(unsigned, index, walletCode, planned.valueSat, SIGHASH.ALL, hashes);
       return { ...input, witness: [withSig(hash, keys.wallet.secretKey), keys.wallet.publicKey] };
     }
     const script = hexToBytes(planned.witnessScript);
-    const hash = bip143Sighash(unsigned, index, script, planned.valueSat, SIGHASH.ALL);
+    const hash = bip143Sighash(unsigned, index, script, planned.valueSat, SIGHASH.ALL, hashes);
     const payerSig = concatBytes(hexToBytes(planned.payerSignature), Uint8Array.of(planned.sighashType));
     return {
       ...input,
