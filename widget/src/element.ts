@@ -7,7 +7,14 @@
  */
 import { formatCountdown, formatSats, qrPayload, safeHttpUrl } from "./format";
 import { qrSvg } from "./qr";
-import { type CheckoutView, type DisplayStatus, displayStatus, isFinal, STATUS_TEXT } from "./state";
+import {
+  type CheckoutView,
+  type DisplayStatus,
+  displayStatus,
+  isFinal,
+  OVERLAY_TEXT,
+  STATUS_TEXT,
+} from "./state";
 import { CSS } from "./styles";
 
 /** Poll interval: a payment made anywhere shows here within this plus one cached second (< 2 s). */
@@ -174,6 +181,7 @@ export class SluiceCheckout extends HTMLElement {
     const generation = this.#generation;
     clearTimeout(this.#poll);
     const id = this.getAttribute("invoice") ?? "";
+    const startedMs = Date.now();
     let delay = POLL_INTERVAL_MS;
     try {
       const res = await fetch(`${this.apiOrigin}/v1/checkout/${encodeURIComponent(id)}`, {
@@ -191,6 +199,8 @@ export class SluiceCheckout extends HTMLElement {
       this.#failures = 0;
       this.#skewMs = view.server_time * 1000 - Date.now();
       this.#view = view;
+      // A fixed rate, not a fixed pause: a slow answer does not stretch the time to notice a payment.
+      delay = Math.max(0, POLL_INTERVAL_MS - (Date.now() - startedMs));
     } catch {
       if (generation !== this.#generation) return;
       this.#failures++;
@@ -242,7 +252,7 @@ export class SluiceCheckout extends HTMLElement {
     if (changed) {
       ui.card.dataset.status = next;
       ui.status.textContent = STATUS_TEXT[next];
-      ui.overlayText.textContent = next === "loading" ? "" : STATUS_TEXT[next].replace(/^This invoice /, "");
+      ui.overlayText.textContent = OVERLAY_TEXT[next] ?? "";
       const path = ICONS[next];
       ui.overlayIcon.replaceChildren(...(path ? [icon(path)] : []));
       ui.pay.disabled = next === "paying";

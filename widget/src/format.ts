@@ -20,18 +20,6 @@ export function formatCountdown(seconds: number): string {
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
 }
 
-/** Words for a countdown, for screen readers: "4 minutes 5 seconds". */
-export function countdownWords(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const parts: [number, string][] = [
-    [Math.floor(s / 3600), "hour"],
-    [Math.floor((s % 3600) / 60), "minute"],
-    [s % 60, "second"],
-  ];
-  const words = parts.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}${n === 1 ? "" : "s"}`);
-  return words.length > 0 ? words.join(" ") : "0 seconds";
-}
-
 /**
  * What the QR code holds: the `lightning:` URI upper-cased. BOLT11 is bech32 (case-insensitive) and
  * upper case fits QR's alphanumeric mode, a code several versions smaller than lower case needs.

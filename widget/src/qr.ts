@@ -1,24 +1,10 @@
 /** The QR code as an inline SVG built with DOM calls: no images, no inline styles, so no CSP grant is needed. */
 import { encode } from "uqr";
+import { modulePath } from "./qr-path";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** ISO/IEC 18004 asks for a quiet zone of four modules around the symbol. */
 const QUIET_ZONE = 4;
-
-/** SVG path data for the dark modules, one rectangle per horizontal run (a much shorter path). */
-export function modulePath(modules: readonly (readonly boolean[])[]): string {
-  const parts: string[] = [];
-  modules.forEach((row, y) => {
-    for (let x = 0; x < row.length; x++) {
-      if (!row[x]) continue;
-      let end = x;
-      while (row[end + 1]) end++;
-      parts.push(`M${x} ${y}h${end - x + 1}v1H${x}z`);
-      x = end;
-    }
-  });
-  return parts.join("");
-}
 
 /** An `<svg role="img">` of `text`, error correction M, dark modules on a white quiet zone. */
 export function qrSvg(text: string, label: string): SVGSVGElement {

@@ -51,3 +51,11 @@ export const STATUS_TEXT: Record<DisplayStatus, string> = {
   not_found: "This invoice does not exist",
   error: "Can't reach the payment server; retrying…",
 };
+
+/** The word over the QR code once it must not be scanned any more. */
+export const OVERLAY_TEXT: Partial<Record<DisplayStatus, string>> = {
+  paid: "Paid",
+  expired: "Expired",
+  canceled: "Canceled",
+  not_found: "Not found",
+};

@@ -10,7 +10,7 @@ export const CSS = `
 --sl-bg:#fff;--sl-fg:#14161a;--sl-muted:#4f535b;--sl-border:#d5d8de;--sl-accent:#f7931a;--sl-accent-fg:#14161a;
 --sl-ok:#1a7f37;--sl-focus:#0b5fff;color-scheme:light;
 font:16px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--sl-fg)}
-:host([hidden]){display:none}
+:host([hidden]),[hidden]{display:none!important}
 @media (prefers-color-scheme:dark){:host(:not([theme=light])){${DARK}}}
 :host([theme=dark]){${DARK}}
 *,*::before,*::after{box-sizing:border-box}
@@ -31,7 +31,7 @@ p{margin:0}
 .countdown{color:var(--sl-muted);font-variant-numeric:tabular-nums}
 .actions{display:grid;gap:8px}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-@container (max-width:300px){.row{grid-template-columns:1fr}}
+@container (max-width:300px){.row{grid-template-columns:1fr}.amount{font-size:1.5rem}}
 button,a.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;padding:8px 10px;border:1px solid var(--sl-border);border-radius:8px;background:transparent;color:var(--sl-fg);font:inherit;font-size:.95rem;font-weight:600;text-decoration:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer}
 button.pay{background:var(--sl-accent);border-color:var(--sl-accent);color:var(--sl-accent-fg)}
 button:disabled{opacity:.6;cursor:default}
