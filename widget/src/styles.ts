@@ -31,7 +31,8 @@ p{margin:0}
 .countdown{color:var(--sl-muted);font-variant-numeric:tabular-nums}
 .actions{display:grid;gap:8px}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-@container (max-width:300px){.row{grid-template-columns:1fr}.amount{font-size:1.5rem}}
+@container (max-width:340px){.amount{font-size:1.5rem}}
+@container (max-width:300px){.row{grid-template-columns:1fr}}
 button,a.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;padding:8px 10px;border:1px solid var(--sl-border);border-radius:8px;background:transparent;color:var(--sl-fg);font:inherit;font-size:.95rem;font-weight:600;text-decoration:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer}
 button.pay{background:var(--sl-accent);border-color:var(--sl-accent);color:var(--sl-accent-fg)}
 button:disabled{opacity:.6;cursor:default}
