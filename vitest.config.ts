@@ -1,40 +1,62 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
+import { buildWidget } from "./widget/build.mjs";
 
 export default defineConfig(async () => {
+  // The Worker serves the built widget: build it first so no test sees a stale or missing bundle.
+  await buildWidget();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations } },
-      }),
-    ],
-    resolve: {
-      alias: { secp256k1: path.join(import.meta.dirname, "src/lightning/secp256k1-shim.ts") },
-    },
     test: {
-      include: ["test/**/*.test.ts"],
       silent: "passed-only" as const,
-      // A hang guard, not a performance claim: chain round trips on a loaded 2-core machine take seconds.
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
-      setupFiles: ["./test/setup.ts"],
-      globalSetup: ["./test/global-setup.ts"],
-      // bolt11 is CommonJS and pulls Node built-ins; pre-bundling it is what makes it load in workerd.
-      deps: {
-        optimizer: {
-          ssr: {
-            enabled: true,
-            include: ["bolt11"],
-            rolldownOptions: {
-              external: ["buffer", "stream", "events", "crypto", "util", "string_decoder", /^node:/],
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations } },
+            }),
+          ],
+          resolve: {
+            alias: { secp256k1: path.join(import.meta.dirname, "src/lightning/secp256k1-shim.ts") },
+          },
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: [...configDefaults.exclude, "test/browser/**"],
+            // A hang guard, not a performance claim: chain round trips on a loaded 2-core machine take seconds.
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+            setupFiles: ["./test/setup.ts"],
+            globalSetup: ["./test/global-setup.ts"],
+            // bolt11 is CommonJS and pulls Node built-ins; pre-bundling it is what makes it load in workerd.
+            deps: {
+              optimizer: {
+                ssr: {
+                  enabled: true,
+                  include: ["bolt11"],
+                  rolldownOptions: {
+                    external: ["buffer", "stream", "events", "crypto", "util", "string_decoder", /^node:/],
+                  },
+                },
+              },
             },
           },
         },
-      },
+        {
+          // Real Chromium against a real `wrangler dev` and regtest node: runs in Node, not workerd.
+          test: {
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.test.ts"],
+            // Hang guards: startup of wrangler, bcoin and Chromium on a loaded 2-core machine is slow.
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });

@@ -126,6 +126,7 @@ Sluice is running at ${worker.url}  (network: ${info.network}, node ${info.node_
   regtest:     bitcoind-style RPC at ${node.url} (height ${height}+), a block every ${BLOCK_INTERVAL_SECONDS} s
   credentials: ${path}
   API docs:    ${worker.url}/docs
+  checkout:    an invoice's checkout_url (${worker.url}/pay/<inv_…>), or embed ${worker.url}/widget.js
   cron:        every ${CRON_INTERVAL_SECONDS} s
 Try:  npm run sluice -- wallet open --capacity 100000 && npm run sluice -- wallet fund --channel <ch_…>
 Ctrl-C stops everything.`);

@@ -4,10 +4,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { channelRoutes } from "./channels/routes";
+import { checkoutRoutes } from "./checkout/routes";
 import { loadConfig } from "./config";
 import { domainError } from "./core/errors";
 import { openDb } from "./db/client";
 import type { AppDeps, AppEnv } from "./http/context";
+import { publicCors } from "./http/cors";
 import { fail } from "./http/errors";
 import { jsonBody, requestLog } from "./http/middleware";
 import { validationHook } from "./http/validation";
@@ -42,6 +44,7 @@ export function buildApp(deps: AppDeps) {
     await next();
   });
   app.use("*", requestLog);
+  app.use("*", publicCors);
   app.use("*", jsonBody);
 
   app.route("/", publicRoutes());
@@ -51,6 +54,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", paymentRoutes());
   app.route("/", ledgerRoutes());
   app.route("/", settlementRoutes());
+  app.route("/", checkoutRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -118,6 +118,8 @@ describe("real responses match the spec", () => {
     await call(h, "GET", "/v1/invoices?limit=zero", { key });
     await call(h, "POST", "/v1/bolt11/decode", { body: { invoice: inv.body.bolt11 } });
     await call(h, "POST", "/v1/bolt11/decode", { body: { invoice: "lnbc1nope" } });
+    await call(h, "GET", `/v1/checkout/${inv.body.id}`);
+    await call(h, "GET", "/v1/checkout/inv_missing");
     await call(h, "POST", `/v1/invoices/${inv.body.id}/cancel`, { key });
     const short = await call(h, "POST", "/v1/invoices", {
       key,

@@ -1,9 +1,14 @@
 // Types for dev.mjs (plain ESM so `npm start` helpers need no build step).
 export const ROOT: string;
 export function readDevVars(path?: string): Record<string, string>;
-export function ensureDevVars(defaults?: Record<string, string>): Record<string, string>;
-export function applyMigrations(persistTo?: string): void;
-export function startWorker(options?: { port?: number; persistTo?: string; quiet?: boolean }): Promise<{
+export function ensureDevVars(defaults?: Record<string, string>, path?: string): Record<string, string>;
+export function applyMigrations(persistTo?: string, options?: { quiet?: boolean }): void;
+export function startWorker(options?: {
+  port?: number;
+  persistTo?: string;
+  envFile?: string;
+  quiet?: boolean;
+}): Promise<{
   url: string;
   child: import("node:child_process").ChildProcess;
   stop(): void;

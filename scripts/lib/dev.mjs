@@ -20,11 +20,10 @@ export function readDevVars(path = join(ROOT, ".dev.vars")) {
 }
 
 /**
- * Creates .dev.vars with a fresh HUB_SEED and OPERATOR_TOKEN (and any `defaults`) for the keys it
- * lacks; existing values are kept. Never prints them.
+ * Creates .dev.vars (or the env file at `path`) with a fresh HUB_SEED and OPERATOR_TOKEN (and any
+ * `defaults`) for the keys it lacks; existing values are kept. Never prints them.
  */
-export function ensureDevVars(defaults = {}) {
-  const path = join(ROOT, ".dev.vars");
+export function ensureDevVars(defaults = {}, path = join(ROOT, ".dev.vars")) {
   const vars = readDevVars(path);
   const wanted = {
     HUB_SEED: randomBytes(32).toString("hex"),
@@ -45,22 +44,26 @@ export function ensureDevVars(defaults = {}) {
   return merged;
 }
 
-/** Applies migrations/ to the local D1 database (idempotent). */
-export function applyMigrations(persistTo) {
+/** Applies migrations/ to the local D1 database (idempotent); `quiet` hides wrangler's output. */
+export function applyMigrations(persistTo, { quiet = false } = {}) {
   const args = [WRANGLER, "d1", "migrations", "apply", "DB", "--local"];
   if (persistTo) args.push("--persist-to", persistTo);
   const run = spawnSync(process.execPath, args, {
     cwd: ROOT,
-    stdio: "inherit",
+    stdio: quiet ? "ignore" : "inherit",
     env: { ...process.env, CI: "1" },
   });
   if (run.status !== 0) throw new Error("applying D1 migrations failed");
 }
 
-/** Starts `wrangler dev` on host:port in its own process group; resolves once /healthz answers. */
-export async function startWorker({ port = 8787, persistTo, quiet = false } = {}) {
+/**
+ * Starts `wrangler dev` on host:port in its own process group; resolves once /healthz answers.
+ * `envFile` (written by ensureDevVars) replaces .dev.vars, so tests can run their own Worker.
+ */
+export async function startWorker({ port = 8787, persistTo, envFile, quiet = false } = {}) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled"];
   if (persistTo) args.push("--persist-to", persistTo);
+  if (envFile) args.push("--env-file", envFile);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,

@@ -50,4 +50,14 @@ export const LIMITS = {
   minPayoutThresholdMsat: 1_000_000,
   /** BOLT #11 strings: 7,089 chars is the longest a 1023-word field set can make; real ones are < 2,000. */
   maxBolt11Chars: 7_089,
+  /** URLs merchants give (success_url): browsers handle far longer, but 2,048 is the common safe bound. */
+  maxUrlChars: 2_048,
+  /** Seconds shared caches may serve the public checkout view: pollers share one answer per second, and
+   * a payment still shows within the widget's poll interval plus this. */
+  checkoutCacheSeconds: 1,
+  /** The versioned widget never changes (its URL carries its hash); the bare /widget.js is re-checked. */
+  widgetImmutableCacheSeconds: 31_536_000,
+  widgetLatestCacheSeconds: 300,
+  /** The widget loads on every checkout over mobile networks: kept under 20 KB gzipped (a test checks). */
+  widgetMaxGzipBytes: 20 * 1024,
 } as const;

@@ -42,6 +42,9 @@ export const invoices = sqliteTable("invoices", {
   metadata: text("metadata").notNull(),
   orderId: text("order_id"),
   paymentId: text("payment_id"),
+  checkoutUrl: text("checkout_url"),
+  successUrl: text("success_url"),
+  publicMetadataKeys: text("public_metadata_keys").notNull(),
 });
 
 export const events = sqliteTable("events", {

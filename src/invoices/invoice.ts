@@ -23,6 +23,12 @@ export interface Invoice {
   readonly metadata: Readonly<Record<string, string>>;
   readonly orderId: string | null;
   readonly paymentId: string | null;
+  /** The hosted checkout page (`{origin}/pay/{id}`); null only for invoices older than checkout. */
+  readonly checkoutUrl: string | null;
+  /** Where the shopper goes once paid; shown to the public only after payment. */
+  readonly successUrl: string | null;
+  /** Metadata keys the public checkout view may show. */
+  readonly publicMetadataKeys: readonly string[];
 }
 
 /** What a merchant may ask for, already validated at the edge. */
@@ -33,4 +39,6 @@ export interface InvoiceRequest {
   readonly expirySeconds: number;
   readonly metadata: Readonly<Record<string, string>>;
   readonly orderId: string | null;
+  readonly successUrl: string | null;
+  readonly publicMetadataKeys: readonly string[];
 }

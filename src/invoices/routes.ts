@@ -92,6 +92,8 @@ export function invoiceRoutes() {
         expirySeconds: body.expiry_seconds ?? LIMITS.defaultExpirySeconds,
         metadata: body.metadata ?? {},
         orderId: body.order_id ?? null,
+        successUrl: body.success_url ?? null,
+        publicMetadataKeys: [...new Set(body.public_metadata_keys ?? [])],
       },
       {
         merchantId: merchantId(c.var.principal),
@@ -99,6 +101,7 @@ export function invoiceRoutes() {
         nodeSecretKey: c.var.config.keys.node.secretKey,
         nowMs: c.var.clock.nowMs(),
         random: c.var.random,
+        publicUrl: c.var.config.publicUrl ?? new URL(c.req.url).origin,
       },
     );
     return c.json(renderInvoice(invoice, invoice.createdAt), 201);

@@ -13,6 +13,8 @@ export interface CreateContext {
   readonly nodeSecretKey: Uint8Array;
   readonly nowMs: number;
   readonly random: RandomBytes;
+  /** Origin of the hosted checkout page (PUBLIC_URL, or the origin the API was called on). */
+  readonly publicUrl: string;
 }
 
 /** A new open invoice: fresh preimage, its hash, a payment secret, and the signed BOLT11. */
@@ -34,8 +36,9 @@ export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invo
     },
     ctx.nodeSecretKey,
   );
+  const id = newId("invoice", ctx.nowMs, ctx.random);
   return {
-    id: newId("invoice", ctx.nowMs, ctx.random),
+    id,
     merchantId: ctx.merchantId,
     status: "open",
     amountMsat: request.amountMsat,
@@ -54,6 +57,9 @@ export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invo
     metadata: request.metadata,
     orderId: request.orderId,
     paymentId: null,
+    checkoutUrl: `${ctx.publicUrl}/pay/${id}`,
+    successUrl: request.successUrl,
+    publicMetadataKeys: request.publicMetadataKeys,
   };
 }
 

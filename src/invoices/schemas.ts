@@ -6,6 +6,19 @@ import { INVOICE_STATUSES } from "./invoice";
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
+/** Shoppers are sent to success_url by their browser: only https, or plain http to a loopback shop. */
+function isSafeSuccessUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+}
+
 export const CreateInvoiceBody = z
   .strictObject({
     amount_msat: z
@@ -41,6 +54,23 @@ export const CreateInvoiceBody = z
       .optional()
       .openapi({ description: "Your key–value pairs, returned as given", example: { sku: "espresso" } }),
     order_id: z.string().min(1).max(LIMITS.maxOrderIdChars).optional().openapi({ example: "order-1042" }),
+    success_url: z
+      .string()
+      .max(LIMITS.maxUrlChars)
+      .refine(isSafeSuccessUrl, { message: "success_url must be an https URL (http only to localhost)" })
+      .optional()
+      .openapi({
+        description: "Where the checkout sends the shopper once paid; shown to the public only after payment",
+        example: "https://shop.example/orders/1042/thanks",
+      }),
+    public_metadata_keys: z
+      .array(z.string().min(1).max(LIMITS.maxMetadataKeyChars))
+      .max(LIMITS.maxMetadataKeys)
+      .optional()
+      .openapi({
+        description: "Metadata keys the public checkout view may show the shopper; all others stay private",
+        example: ["sku"],
+      }),
   })
   .superRefine((body, ctx) => {
     if (body.description !== undefined && body.description_hash !== undefined) {
@@ -49,6 +79,14 @@ export const CreateInvoiceBody = z
         path: ["description_hash"],
         message: "give description or description_hash, not both",
         ...withCode("description_conflict"),
+      });
+    }
+    const missing = (body.public_metadata_keys ?? []).filter((k) => !(k in (body.metadata ?? {})));
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["public_metadata_keys"],
+        message: `public_metadata_keys names keys that metadata lacks: ${missing.join(", ")}`,
       });
     }
   })
@@ -74,6 +112,11 @@ export const InvoiceSchema = z
     metadata: z.record(z.string(), z.string()),
     order_id: z.string().nullable(),
     payment_id: z.string().nullable().openapi({ description: "The payment that paid it" }),
+    checkout_url: z.string().nullable().openapi({
+      description: "The hosted checkout page for this invoice: send or redirect the shopper here",
+    }),
+    success_url: z.string().nullable(),
+    public_metadata_keys: z.array(z.string()),
   })
   .openapi("Invoice");
 

@@ -6,10 +6,12 @@ import type { Invoice, InvoiceStatus } from "./invoice";
 
 type Row = typeof invoices.$inferSelect;
 
-const fromRow = (row: Row): Invoice => ({
+/** An invoice row as the domain sees it. */
+export const invoiceFromRow = (row: Row): Invoice => ({
   ...row,
   amountMsat: BigInt(row.amountMsat),
   metadata: JSON.parse(row.metadata) as Record<string, string>,
+  publicMetadataKeys: JSON.parse(row.publicMetadataKeys) as string[],
 });
 
 /** Statement inserting a new invoice. */
@@ -20,6 +22,7 @@ export function insertInvoiceStatement(db: Db, invoice: Invoice): Statement {
       ...invoice,
       amountMsat: Number(invoice.amountMsat),
       metadata: JSON.stringify(invoice.metadata),
+      publicMetadataKeys: JSON.stringify(invoice.publicMetadataKeys),
     }),
   );
 }
@@ -31,7 +34,7 @@ export async function getInvoice(db: Db, merchantId: string, id: string): Promis
     .from(invoices)
     .where(and(eq(invoices.id, id), eq(invoices.merchantId, merchantId)))
     .get();
-  return row ? fromRow(row) : null;
+  return row ? invoiceFromRow(row) : null;
 }
 
 /** Condition for an effective status at `now` (open-but-past-expiry counts as expired). */
@@ -70,7 +73,7 @@ export async function listInvoices(
     .orderBy(desc(invoices.id))
     .limit(query.limit + 1)
     .all();
-  return rows.map(fromRow);
+  return rows.map(invoiceFromRow);
 }
 
 /** Guarded cancel: aborts the batch unless the invoice is still open and unexpired. */
@@ -111,13 +114,13 @@ export async function dueForExpiry(db: Db, nowSeconds: number, limit: number): P
     .orderBy(invoices.expiresAt)
     .limit(limit)
     .all();
-  return rows.map(fromRow);
+  return rows.map(invoiceFromRow);
 }
 
 /** The invoice a BOLT11 string belongs to (any merchant), or null when this hub did not issue it. */
 export async function invoiceByBolt11(db: Db, bolt11: string): Promise<Invoice | null> {
   const row = await db.select().from(invoices).where(eq(invoices.bolt11, bolt11.toLowerCase())).get();
-  return row ? fromRow(row) : null;
+  return row ? invoiceFromRow(row) : null;
 }
 
 /** Guarded: marks the invoice paid only if it is still open and unexpired, else aborts the batch. */

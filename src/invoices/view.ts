@@ -25,6 +25,9 @@ export function renderInvoice(invoice: Invoice, nowSeconds: number) {
     metadata: invoice.metadata,
     order_id: invoice.orderId,
     payment_id: invoice.paymentId,
+    checkout_url: invoice.checkoutUrl,
+    success_url: invoice.successUrl,
+    public_metadata_keys: [...invoice.publicMetadataKeys],
   };
 }
 

@@ -1,0 +1,94 @@
+/** The hosted checkout page /pay/{id}: the widget full-page, under a strict Content-Security-Policy. */
+/** The page's only inline code: this stylesheet, allowed by its hash (no 'unsafe-inline'). */
+const PAGE_CSS =
+  "html{color-scheme:light dark}body{margin:0;min-height:100vh;display:flex;justify-content:center;" +
+  "align-items:flex-start;padding:24px 12px;box-sizing:border-box;background:Canvas;color:CanvasText;" +
+  "font:16px/1.4 system-ui,sans-serif}main{width:100%;max-width:400px}noscript p{overflow-wrap:anywhere}";
+
+let styleHash: Promise<string> | undefined;
+
+/** 'sha256-…' of PAGE_CSS, computed once per isolate. */
+function pageStyleHash(): Promise<string> {
+  styleHash ??= crypto.subtle
+    .digest("SHA-256", new TextEncoder().encode(PAGE_CSS))
+    .then((d) => `'sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}'`);
+  return styleHash;
+}
+
+/**
+ * Scripts only from this origin (the widget, pinned by SRI), requests only to this origin, no
+ * inline script, styles only by hash, no plugins, no framing, no form posts, no <base>, and DOM
+ * sinks locked by Trusted Types (the widget builds its DOM without them).
+ */
+export async function checkoutPageCsp(): Promise<string> {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "connect-src 'self'",
+    `style-src ${await pageStyleHash()}`,
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
+  ].join("; ");
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+  );
+
+/** Headers every hosted page response carries. */
+export async function pageHeaders(): Promise<Record<string, string>> {
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": await checkoutPageCsp(),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+  };
+}
+
+function document(title: string, body: string, head = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>${PAGE_CSS}</style>
+${head}</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+/** The page for one invoice: the widget, and the plain invoice for browsers without JavaScript. */
+export function checkoutPage(input: {
+  invoiceId: string;
+  merchantName: string;
+  bolt11: string;
+  widgetSrc: string;
+  widgetIntegrity: string;
+}): string {
+  const lightning = escapeHtml(`lightning:${input.bolt11}`);
+  return document(
+    `Pay ${input.merchantName}`,
+    `<sluice-checkout invoice="${escapeHtml(input.invoiceId)}"></sluice-checkout>
+<noscript><p>Pay this Lightning invoice with your wallet:</p><p><a href="${lightning}">${escapeHtml(input.bolt11)}</a></p></noscript>`,
+    `<script src="${escapeHtml(input.widgetSrc)}" integrity="${escapeHtml(input.widgetIntegrity)}" defer></script>\n`,
+  );
+}
+
+/** The page for an invoice id that does not exist. */
+export const notFoundPage = (): string =>
+  document("Invoice not found", "<p>This invoice does not exist. Check the link the shop gave you.</p>");
