@@ -3,15 +3,24 @@
  * merchant payouts and 1,000 channel closes in-process, with the vbytes each costs on chain.
  * Writes its section of BENCHMARKS.md (between markers; the rest of the file is left alone).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FundedChannel, signClosingState, witnessScriptOf } from "../src/chain/channel";
-import { p2wpkh } from "../src/chain/script";
-import { bytesToHex, secp } from "../src/crypto";
+import { p2wpkh, scriptFromAddress, segwitAddress } from "../src/chain/script";
+import { parseTx, vsize } from "../src/chain/tx";
+import { SluiceClient } from "../src/client/api";
+import { MemoryStorage } from "../src/client/storage";
+import { PayerWallet } from "../src/client/wallet";
+import { faucetPay } from "../src/dev/faucet";
+import { bytesToHex, hexToBytes, secp } from "../src/crypto";
 import { deriveHubKeys } from "../src/keys/derive";
 import { signPlannedTx } from "../src/settlement/build";
 import { channelInputWeight, outputWeight, planSettlement } from "../src/settlement/plan";
 import type { CloseCandidate, HubCoin, PayoutCandidate } from "../src/settlement/settlement";
+import { api, applyMigrations, ensureDevVars, startWorker } from "./lib/dev.mjs";
+import { bcoinP2wpkhAddress, freePort, prepareChain, startRegtest } from "./lib/regtest.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PAYOUTS = Number(process.env.BENCH_PAYOUTS ?? 10_000);
@@ -124,7 +133,135 @@ export function writeSection(markdown: string) {
   writeFileSync(path, next);
 }
 
+/**
+ * End to end on a real regtest node and the local Worker: many payers pay many merchants off-chain,
+ * then one settlement closes every channel and pays every merchant. How many off-chain payments
+ * did each on-chain transaction, and each vbyte, settle?
+ */
+export async function compressionBench() {
+  const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 20);
+  const MERCHANTS = Number(process.env.BENCH_MERCHANTS ?? 10);
+  const PER_CHANNEL = Number(process.env.BENCH_PAYMENTS_PER_CHANNEL ?? 50);
+  const faucet = randomBytes(32);
+  const node = await startRegtest();
+  const dir = mkdtempSync(join(tmpdir(), "sluice-bench-settle-"));
+  let worker: { url: string; stop: () => void } | null = null;
+  try {
+    await prepareChain(node, faucet);
+    const rpc = { url: node.url, user: node.user, password: node.password };
+    const envFile = join(dir, "vars");
+    const vars = ensureDevVars(
+      {
+        BITCOIN_RPC_URL: node.url,
+        BITCOIN_RPC_USER: node.user,
+        BITCOIN_RPC_PASSWORD: node.password,
+        MIN_CONFIRMATIONS: "1",
+        SETTLEMENT_CONFIRMATIONS: "1",
+        SETTLEMENT_INTERVAL_SECONDS: "0",
+        PAYOUT_THRESHOLD_MSAT: "1000000",
+      },
+      envFile,
+    );
+    applyMigrations(join(dir, "d1"), { quiet: true });
+    worker = await startWorker({
+      port: (await freePort()) as number,
+      persistTo: join(dir, "d1"),
+      envFile,
+      quiet: true,
+    });
+    const url = worker.url;
+    const mineOne = () =>
+      node.rpc("generatetoaddress", [1, bcoinP2wpkhAddress(new Uint8Array(32).fill(0xee))]);
+    const op = vars.OPERATOR_TOKEN;
+    // The hub wallet: one deposit of capital.
+    const hub = (await api(url, "/v1/admin/hub", { token: op })).body;
+    const deposit = await faucetPay(
+      rpc,
+      faucet,
+      scriptFromAddress(hub.wallet_address, "regtest")!,
+      100_000_000n,
+    );
+    // Merchants with payout addresses.
+    const merchants: string[] = [];
+    for (let i = 0; i < MERCHANTS; i++) {
+      const created = await api(url, "/v1/admin/merchants", {
+        method: "POST",
+        token: op,
+        body: { name: `Bench ${i}` },
+      });
+      const key = created.body.api_key.secret as string;
+      await api(url, "/v1/merchant", {
+        method: "PATCH",
+        token: key,
+        body: { payout_address: segwitAddress(p2wpkh(keyPair()), "regtest") },
+      });
+      merchants.push(key);
+    }
+    // Payers: one channel each, funded on chain.
+    const client = new SluiceClient(url);
+    const payers = [];
+    for (let i = 0; i < CHANNELS; i++) {
+      const wallet = await PayerWallet.open(new MemoryStorage());
+      const offer = await wallet.openChannel(client, 500_000);
+      const paid = await faucetPay(rpc, faucet, hexToBytes(offer.fundingScript), 500_000n);
+      await wallet.registerFunding(client, offer.id, { txid: paid.txid, vout: paid.vout });
+      payers.push({ wallet, channelId: offer.id });
+    }
+    await mineOne();
+    await api(url, "/v1/admin/wallet/utxos", {
+      method: "POST",
+      token: op,
+      body: { txid: deposit.txid, vout: deposit.vout },
+    });
+    for (const p of payers) await client.channel(p.channelId);
+    // Off-chain: every payer pays PER_CHANNEL invoices, round robin over the merchants.
+    let payments = 0;
+    await Promise.all(
+      payers.map(async (p, i) => {
+        for (let n = 0; n < PER_CHANNEL; n++) {
+          const key = merchants[(i + n) % merchants.length]!;
+          const inv = await api(url, "/v1/invoices", {
+            method: "POST",
+            token: key,
+            body: { amount_msat: 2_000_000 + n },
+          });
+          await p.wallet.pay(client, inv.body.bolt11, { channelId: p.channelId });
+          payments++;
+        }
+        await p.wallet.requestClose(client, p.channelId);
+      }),
+    );
+    // On chain: one settlement closes every channel and pays every merchant.
+    const run = (await api(url, "/v1/admin/settlements", { method: "POST", token: op })).body;
+    const settlement = run.active;
+    let vbytes = 0;
+    for (const txid of settlement.txids as string[]) {
+      vbytes += vsize(parseTx(hexToBytes(await node.rpc("getrawtransaction", [txid, false]))));
+    }
+    await mineOne();
+    const final = (await api(url, "/v1/admin/settlements", { method: "POST", token: op })).body;
+    if (final.active !== null)
+      throw new Error(`the settlement did not finish: ${JSON.stringify(final.steps)}`);
+    const check = (await api(url, "/v1/admin/hub", { token: op })).body;
+    if (!check.ledger_ok) throw new Error("the ledger invariant broke during the benchmark");
+    return {
+      payments,
+      txs: settlement.txids.length as number,
+      vbytes,
+      payouts: settlement.payout_count as number,
+      closes: settlement.close_count as number,
+    };
+  } finally {
+    worker?.stop();
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const keyPair = () => secp.getPublicKey(secp.utils.randomSecretKey(), true);
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const e2e = await compressionBench();
   const r = settlementBench();
   const section = `## Settlement: plan, build and sign (in-process, one core)
 
@@ -141,6 +278,19 @@ selection, splitting under the 400,000-weight standard limit, Merkle-sum tree of
 | total size | ${r.totalVsize.toLocaleString("en")} vB (fee ${r.feeSat.toLocaleString("en")} sat) |
 | vbytes per payout (its output) | ${r.payoutVbytes} |
 | vbytes per channel close (input with both signatures + payer output) | ${r.closeVbytes} |
+
+## Settlement: compression, end to end (regtest + local Worker)
+
+${e2e.payments.toLocaleString("en")} off-chain payments over HTTP (the SDK signing each channel state, the Worker verifying and
+committing it) from ${e2e.closes} channels to ${e2e.payouts} merchants; then one settlement run closes every channel and pays
+every merchant, mined on a bcoin regtest node.
+
+| metric | value |
+|---|---|
+| on-chain transactions | ${e2e.txs} |
+| on-chain size | ${e2e.vbytes.toLocaleString("en")} vB |
+| off-chain payments per on-chain transaction | ${(e2e.payments / e2e.txs).toFixed(0)} |
+| off-chain payments per on-chain vbyte | ${(e2e.payments / e2e.vbytes).toFixed(2)} (${(e2e.vbytes / e2e.payments).toFixed(1)} vB per payment) |
 `;
   writeSection(section);
   console.log(section);
