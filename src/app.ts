@@ -16,6 +16,8 @@ import { ledgerRoutes } from "./ledger/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
+import { deliverAfterWrites } from "./webhooks/middleware";
+import { webhookRoutes } from "./webhooks/routes";
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -42,6 +44,7 @@ export function buildApp(deps: AppDeps) {
   });
   app.use("*", requestLog);
   app.use("*", jsonBody);
+  app.use("*", deliverAfterWrites);
 
   app.route("/", publicRoutes());
   app.route("/", invoiceRoutes());
@@ -49,6 +52,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", channelRoutes());
   app.route("/", paymentRoutes());
   app.route("/", ledgerRoutes());
+  app.route("/", webhookRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,4 +1,4 @@
-/** The cron: bounded housekeeping per tick (invoice expiry, idempotency key purge). */
+/** The cron: bounded housekeeping per tick (invoice expiry, idempotency key purge, webhook deliveries). */
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -8,12 +8,15 @@ import { LIMITS } from "./core/limits";
 import { openDb } from "./db/client";
 import { purgeKeys } from "./idempotency/store";
 import { sweepExpired } from "./invoices/service";
+import { CRON_BOUNDS, deliverDue } from "./webhooks/delivery";
 
 export interface TickReport {
   readonly invoicesExpired: number;
   readonly idempotencyKeysPurged: number;
   readonly channelsRefreshed: number;
   readonly channelsRefunded: number;
+  readonly webhookAttempts: number;
+  readonly webhooksDelivered: number;
 }
 
 /** Runs one cron tick. Safe to overlap with another: every write is guarded or idempotent. */
@@ -26,10 +29,14 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   const config = loadConfig(env);
   const chain = config.rpc ? bitcoindRpc(config.rpc) : null;
   const channels = await sweepChannels(db, chain, config, at, LIMITS.channelSweepRowsPerTick);
+  // Last, so the events this tick wrote go out in it too.
+  const webhooks = await deliverDue(db, config, at, CRON_BOUNDS);
   return {
     invoicesExpired,
     idempotencyKeysPurged,
     channelsRefreshed: channels.refreshed,
     channelsRefunded: channels.refunded,
+    webhookAttempts: webhooks.attempted,
+    webhooksDelivered: webhooks.succeeded,
   };
 }

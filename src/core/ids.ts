@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   channel: "ch",
   payment: "pay",
   refund: "re",
+  webhookEndpoint: "we",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

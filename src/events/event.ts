@@ -8,6 +8,9 @@ export const EVENT_TYPES = [
   "refund.created",
   "channel.opened",
   "channel.closed",
+  "payout.pending",
+  "payout.broadcast",
+  "payout.confirmed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

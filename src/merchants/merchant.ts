@@ -6,6 +6,9 @@ export const SCOPES = [
   "refunds:write",
   "api_keys:read",
   "api_keys:write",
+  "events:read",
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
