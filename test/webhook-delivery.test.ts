@@ -7,7 +7,7 @@ import { newId } from "../src/core/ids";
 import { loadConfig } from "../src/config";
 import { CRON_BOUNDS, deliverDue } from "../src/webhooks/delivery";
 import { hub, newMerchant, OPERATOR, random, testClock } from "./helpers";
-import { callWithContext, drain, newReceiver, nextDue, verifyReceived } from "./webhooks";
+import { callWithContext, drain, newReceiver, nextDue, runSchedule, verifyReceived } from "./webhooks";
 
 const clock = testClock();
 const h = hub(clock);
@@ -47,16 +47,6 @@ const deliveries = async (eventId: string, key = shop.key) =>
   (await h.call("GET", `/v1/events/${eventId}/deliveries`, { key })).body.data as any[];
 
 const now = () => Math.floor(clock.nowMs() / 1000);
-
-/** Drives the cron through the whole schedule: tick, jump to the next due time, until nothing is pending. */
-async function runSchedule() {
-  let attempts = await drain(h);
-  for (let due = await nextDue(); due !== null; due = await nextDue()) {
-    if (due > now()) clock.advanceSeconds(due - now());
-    attempts += await drain(h);
-  }
-  return attempts;
-}
 
 /** Inserts an outbox event directly, as a domain batch would (types whose writers live elsewhere). */
 async function outboxEvent(type: string, merchantId: string | null, object: Record<string, unknown>) {
@@ -257,7 +247,7 @@ describe("retries", () => {
       events.push(await lastCreated());
     }
     const started = now();
-    expect(await runSchedule()).toBe(firstRound * 10);
+    expect(await runSchedule(h)).toBe(firstRound * 10);
     for (const event of events) {
       const [delivery] = await deliveries(event);
       expect(delivery).toMatchObject({
@@ -283,7 +273,7 @@ describe("retries", () => {
     });
     // …and disabled by the next one, visibly.
     await invoice();
-    await runSchedule();
+    await runSchedule(h);
     expect((await h.call("GET", `/v1/webhook-endpoints/${id}`, { key: shop.key })).body).toMatchObject({
       enabled: false,
       disabled_reason: "failing",

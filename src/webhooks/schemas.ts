@@ -8,7 +8,9 @@ import { DELIVERY_ERRORS, DELIVERY_STATUSES, DISABLED_REASONS } from "./webhook"
 const EventFilterSchema = z.enum([...EVENT_TYPES, "*"]);
 
 const endpointFields = {
-  url: z.string().min(1).max(LIMITS.maxWebhookUrlChars).openapi({
+  // Length and everything else about the URL is the URL guard's (url-guard.ts), with its own codes.
+  url: z.string().min(1).openapi({
+    maxLength: LIMITS.maxWebhookUrlChars,
     description: "https URL on a public host (plain http://localhost only in dev mode)",
     example: "https://shop.example/webhooks/sluice",
   }),
