@@ -48,6 +48,15 @@ const deliveries = async (eventId: string, key = shop.key) =>
 
 const now = () => Math.floor(clock.nowMs() / 1000);
 
+/** One delivery run as the cron makes it, with a short timeout (the real one is 10 s). */
+const deliverWithTimeout = (timeoutMs: number) =>
+  deliverDue(
+    openDb(env.DB),
+    loadConfig(h.env),
+    { nowMs: clock.nowMs(), random },
+    { ...CRON_BOUNDS, timeoutMs },
+  );
+
 /** Inserts an outbox event directly, as a domain batch would (types whose writers live elsewhere). */
 async function outboxEvent(type: string, merchantId: string | null, object: Record<string, unknown>) {
   const id = newId("event", clock.nowMs(), random);
@@ -219,15 +228,7 @@ describe("retries", () => {
     const receiver = await newReceiver({ mode: "hang", ms: 3_000 });
     await endpoint(receiver.url, { event_types: ["invoice.created"] });
     await invoice();
-    const report = await deliverDue(
-      openDb(env.DB),
-      loadConfig(h.env),
-      { nowMs: clock.nowMs(), random },
-      {
-        ...CRON_BOUNDS,
-        timeoutMs: 300,
-      },
-    );
+    const report = await deliverWithTimeout(300);
     expect(report).toEqual({ attempted: 1, succeeded: 0 });
     const [delivery] = await deliveries(await lastCreated());
     expect(delivery).toMatchObject({ status: "pending", last_status_code: null, last_error: "timeout" });
@@ -315,15 +316,7 @@ describe("endpoints are independent", () => {
     await endpoint(fast.url, { event_types: ["invoice.created"] });
     await invoice();
     const event = await lastCreated();
-    const report = await deliverDue(
-      openDb(env.DB),
-      loadConfig(h.env),
-      { nowMs: clock.nowMs(), random },
-      {
-        ...CRON_BOUNDS,
-        timeoutMs: 400,
-      },
-    );
+    const report = await deliverWithTimeout(400);
     expect(report).toEqual({ attempted: 2, succeeded: 1 });
     const byError = Object.fromEntries(
       (await deliveries(event)).map((d) => [d.last_error ?? "ok", d.attempts[0].duration_ms]),

@@ -101,7 +101,9 @@ it("every event type arrives at the endpoints that should get it, signed, with t
   }));
   const byType = (got: typeof merchantGot) => {
     const out: Record<string, any[]> = {};
-    for (const { event } of got) (out[event.type] ??= []).push(event.data.object);
+    for (const { event } of got) {
+      out[event.type] = [...(out[event.type] ?? []), event.data.object];
+    }
     return out;
   };
   const merchant = byType(merchantGot);

@@ -73,6 +73,19 @@ async function save(
   return ok(next);
 }
 
+/** Loads an owner's endpoint, applies `next` (pure), saves the result. */
+async function change(
+  db: Db,
+  ownerId: OwnerId,
+  id: string,
+  at: At,
+  next: (endpoint: WebhookEndpoint, nowSeconds: number) => WebhookEndpoint,
+): Promise<Result<WebhookEndpoint, DomainError>> {
+  const endpoint = await getEndpoint(db, ownerId, id);
+  if (!endpoint) return err(endpointNotFound(id));
+  return save(db, endpoint, next(endpoint, seconds(at)), at);
+}
+
 /** Changes an endpoint's URL (guarded again), filter, description or enabled state. */
 export async function updateEndpoint(
   db: Db,
@@ -86,9 +99,7 @@ export async function updateEndpoint(
     const url = checkWebhookUrl(patch.url, devMode);
     if (!url.ok) return url;
   }
-  const endpoint = await getEndpoint(db, ownerId, id);
-  if (!endpoint) return err(endpointNotFound(id));
-  return save(db, endpoint, patched(endpoint, patch, seconds(at)), at);
+  return change(db, ownerId, id, at, (endpoint, now) => patched(endpoint, patch, now));
 }
 
 /** Deletes an endpoint: it receives nothing more; its delivery history stays readable per event. */
@@ -98,9 +109,7 @@ export async function deleteEndpoint(
   id: string,
   at: At,
 ): Promise<Result<WebhookEndpoint, DomainError>> {
-  const endpoint = await getEndpoint(db, ownerId, id);
-  if (!endpoint) return err(endpointNotFound(id));
-  return save(db, endpoint, deleted(endpoint, seconds(at)), at);
+  return change(db, ownerId, id, at, deleted);
 }
 
 /** A new secret; the old one keeps signing (alongside) for `overlapSeconds`. */
@@ -111,9 +120,9 @@ export async function rotateSecret(
   overlapSeconds: number,
   at: At,
 ): Promise<Result<WebhookEndpoint, DomainError>> {
-  const endpoint = await getEndpoint(db, ownerId, id);
-  if (!endpoint) return err(endpointNotFound(id));
-  return save(db, endpoint, rotated(endpoint, mintSecret(at.random), overlapSeconds, seconds(at)), at);
+  return change(db, ownerId, id, at, (endpoint, now) =>
+    rotated(endpoint, mintSecret(at.random), overlapSeconds, now),
+  );
 }
 
 /** An event's deliveries with their attempts (bounded), for its owner. */
