@@ -7,6 +7,7 @@ import { cpus, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { hexToBytes, sha256 } from "../src/crypto";
 import { decodeInvoice, signInvoice } from "../src/lightning/bolt11";
+import { webhookBench, webhookReport } from "./bench-webhooks";
 import { api, applyMigrations, ensureDevVars, ROOT, startWorker } from "./lib/dev.mjs";
 
 const HTTP_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -92,6 +93,7 @@ function cryptoBench() {
 
 const crypto = cryptoBench();
 const http = await httpBench();
+const webhooks = await webhookBench();
 const cpu = cpus();
 const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${platform()} ${release()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
@@ -126,7 +128,8 @@ Local D1 is SQLite on this machine's disk behind wrangler dev's single local wor
 HTTP figure is a floor for one isolate, not a capacity estimate for Cloudflare (which runs many).
 Decoding recovers the payee twice (once in Sluice's own check, once inside \`bolt11\`), which is why it
 is slower than signing.
-`;
+
+${webhookReport(webhooks)}`;
 writeFileSync(join(ROOT, "BENCHMARKS.md"), report);
 console.log(report);
 process.exit(0);

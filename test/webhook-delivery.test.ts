@@ -117,6 +117,28 @@ describe("first attempt at once", () => {
     await receiver.close();
   });
 
+  it("only requests that wrote events start deliveries; a GET that expires an invoice does", async () => {
+    await clearEndpoints();
+    const receiver = await newReceiver();
+    const { secret } = await endpoint(receiver.url, { event_types: ["invoice.expired"] });
+    const short = await h.call("POST", "/v1/invoices", {
+      key: shop.key,
+      body: { amount_msat: 1_000, expiry_seconds: 60 },
+    });
+    clock.advanceSeconds(61);
+    // A request that writes nothing to the outbox claims nothing, though a delivery would be due.
+    await outboxEvent("invoice.expired", shop.merchantId, { id: "inv_elsewhere" });
+    await callWithContext(h, "GET", "/v1/webhook-endpoints", { key: shop.key });
+    await callWithContext(h, "POST", "/v1/bolt11/decode", { body: { invoice: short.body.bolt11 } });
+    expect(await receiver.requests()).toHaveLength(0);
+    // Reading the invoice expires it (an event written by a GET): it goes out at once, with the other one.
+    const read = await callWithContext(h, "GET", `/v1/invoices/${short.body.id}`, { key: shop.key });
+    expect(read.body.status).toBe("expired");
+    const got = (await receiver.requests()).map((r) => verifyReceived(secret, r).data.object.id);
+    expect(got.sort()).toEqual(["inv_elsewhere", short.body.id].sort());
+    await receiver.close();
+  });
+
   it("without an execution context (tests' app.request) nothing is sent until the cron runs", async () => {
     await clearEndpoints();
     const receiver = await newReceiver();
@@ -308,21 +330,40 @@ describe("endpoints are independent", () => {
     await Promise.all([down.close(), up.close()]);
   });
 
-  it("a hanging endpoint times out without holding up the other's delivery in the same run", async () => {
+  it("a hanging endpoint times out, holds at most two connections, and gives its other deliveries back unattempted", async () => {
     await clearEndpoints();
     const slow = await newReceiver({ mode: "hang", ms: 2_000 });
     const fast = await newReceiver();
-    await endpoint(slow.url, { event_types: ["invoice.created"] });
+    const { id: slowId } = await endpoint(slow.url, { event_types: ["invoice.created"] });
     await endpoint(fast.url, { event_types: ["invoice.created"] });
-    await invoice();
-    const event = await lastCreated();
+    const events: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await invoice();
+      events.push(await lastCreated());
+    }
     const report = await deliverWithTimeout(400);
-    expect(report).toEqual({ attempted: 2, succeeded: 1 });
-    const byError = Object.fromEntries(
-      (await deliveries(event)).map((d) => [d.last_error ?? "ok", d.attempts[0].duration_ms]),
+    // The fast endpoint gets all five; the slow one two attempts (two lanes), both timeouts.
+    expect(report).toEqual({ attempted: 5 + LIMITS.webhookConnectionsPerEndpoint, succeeded: 5 });
+    expect(await fast.requests()).toHaveLength(5);
+    const slowDeliveries = await Promise.all(
+      events.map(async (e) => (await deliveries(e)).find((d) => d.endpoint_id === slowId)),
     );
-    expect(byError.ok).toBeLessThan(400);
-    expect(byError.timeout).toBeGreaterThanOrEqual(350);
+    const timedOut = slowDeliveries.filter((d) => d.attempt_count === 1);
+    expect(timedOut).toHaveLength(LIMITS.webhookConnectionsPerEndpoint);
+    for (const d of timedOut) {
+      expect(d.last_error).toBe("timeout");
+      expect(d.attempts[0].duration_ms).toBeGreaterThanOrEqual(350);
+      expect(d.attempts[0].duration_ms).toBeLessThan(2_000);
+    }
+    // The rest went back unattempted, due again at once.
+    const released = slowDeliveries.filter((d) => d.attempt_count === 0);
+    expect(released).toHaveLength(5 - LIMITS.webhookConnectionsPerEndpoint);
+    for (const d of released)
+      expect(d).toMatchObject({ status: "pending", next_attempt_at: now(), attempts: [] });
+    for (const e of events) {
+      const fastDelivery = (await deliveries(e)).find((d) => d.endpoint_id !== slowId);
+      expect(fastDelivery.attempts[0].duration_ms).toBeLessThan(400);
+    }
     await Promise.all([slow.close(), fast.close()]);
   });
 });

@@ -44,6 +44,9 @@ export const LIMITS = {
   /** Per endpoint per tick, taken round-robin: one endpoint's backlog (or one that times out) never takes
    * the whole tick, so every other endpoint's due deliveries go out in the same run. */
   webhookDeliveriesPerEndpointPerTick: 50,
+  /** Requests in flight per endpoint: a Worker holds at most 6 connections at once, so one endpoint
+   * that hangs can take only 2 of them and never starve the others in the same run. */
+  webhookConnectionsPerEndpoint: 2,
   /** Fresh deliveries a write request tries at once (waitUntil): a payment writes two events, times a
    * few endpoints; the cron picks up anything beyond. */
   webhookImmediateDeliveries: 20,

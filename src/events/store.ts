@@ -14,8 +14,23 @@ const row = (event: OutboxEvent) => ({
   data: JSON.stringify(renderEvent(event)),
 });
 
+/** Handles (one per request) on which outbox writes were prepared. */
+const written = new WeakSet<Db>();
+
+/** Notes that deliveries may be due through this handle: an event or a redelivery was prepared. */
+export const markOutboxWrite = (db: Db): void => {
+  written.add(db);
+};
+
+/**
+ * Whether this request's handle prepared outbox writes (even if their batch then aborted), so the
+ * request is worth following with an immediate delivery attempt; cheap, and never a false "no".
+ */
+export const outboxWritten = (db: Db): boolean => written.has(db);
+
 /** Statement inserting an event; put it in the batch of the change it announces. */
 export function insertEventStatement(db: Db, event: OutboxEvent): Statement {
+  markOutboxWrite(db);
   return statement(db, db.insert(events).values(row(event)));
 }
 
@@ -24,6 +39,7 @@ export function insertEventStatement(db: Db, event: OutboxEvent): Statement {
  * transitions (expiry) that several writers may race to make, exactly one announces it.
  */
 export function insertEventIfChangedStatement(db: Db, event: OutboxEvent): Statement {
+  markOutboxWrite(db);
   const r = row(event);
   return rawStatement(
     db,

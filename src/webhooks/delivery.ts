@@ -9,7 +9,13 @@ import { LIMITS } from "../core/limits";
 import { type Db, runBatch } from "../db/client";
 import { type AttemptOutcome, classifyResponse, nextStep, signingSecrets, unitInterval } from "./rules";
 import { signatureHeader } from "./signature";
-import { claimDue, type DeliveryJob, failPendingStatement, recordAttemptStatements } from "./store";
+import {
+  claimDue,
+  type DeliveryJob,
+  failPendingStatement,
+  recordAttemptStatements,
+  releaseStatement,
+} from "./store";
 import { checkWebhookUrl } from "./url-guard";
 
 export interface DeliveryBounds {
@@ -108,7 +114,10 @@ async function post(
   }
 }
 
-/** One claimed delivery: attempt it (unless its URL is no longer allowed) and record the result. */
+/**
+ * One claimed delivery: attempt it (unless its URL is no longer allowed) and record the result;
+ * null when its endpoint was disabled meanwhile.
+ */
 async function attemptOne(
   db: Db,
   config: Config,
@@ -116,11 +125,11 @@ async function attemptOne(
   nowSeconds: number,
   random: RandomBytes,
   timeoutMs: number,
-): Promise<boolean> {
+): Promise<AttemptOutcome | null> {
   if (!job.endpoint.enabled) {
-    // Disabled after the claim: its pending deliveries end, this one with them.
+    // Disabled after the claim: its pending deliveries end, this one with them, unattempted.
     await runBatch(db, [failPendingStatement(db, job.endpointId, nowSeconds)]);
-    return false;
+    return null;
   }
   const allowed = checkWebhookUrl(job.endpoint.url, config.devMode);
   const { outcome, durationMs } = allowed.ok
@@ -138,7 +147,40 @@ async function attemptOne(
       failuresToDisable: LIMITS.webhookFailedDeliveriesToDisable,
     }),
   );
-  return outcome.ok;
+  return outcome;
+}
+
+/**
+ * One endpoint's claimed deliveries, at most `webhookConnectionsPerEndpoint` in flight. After a
+ * timeout the endpoint is stalled for this run: its remaining deliveries go back unattempted.
+ */
+async function deliverToEndpoint(
+  db: Db,
+  config: Config,
+  jobs: DeliveryJob[],
+  nowSeconds: number,
+  random: RandomBytes,
+  timeoutMs: number,
+): Promise<{ attempted: number; succeeded: number }> {
+  const queue = [...jobs];
+  let attempted = 0;
+  let succeeded = 0;
+  let stalled = false;
+  const lane = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (stalled) {
+        await runBatch(db, [releaseStatement(db, job, nowSeconds)]);
+        continue;
+      }
+      const outcome = await attemptOne(db, config, job, nowSeconds, random, timeoutMs);
+      if (outcome === null) continue;
+      attempted++;
+      if (outcome.ok) succeeded++;
+      else if (outcome.error === "timeout") stalled = true;
+    }
+  };
+  await Promise.all(Array.from({ length: LIMITS.webhookConnectionsPerEndpoint }, lane));
+  return { attempted, succeeded };
 }
 
 /** Attempts the deliveries due at `nowMs`, within `bounds`, all endpoints in parallel. */
@@ -150,8 +192,15 @@ export async function deliverDue(
 ): Promise<DeliveryReport> {
   const nowSeconds = Math.floor(at.nowMs / 1000);
   const jobs = await claimDue(db, nowSeconds, { ...bounds, leaseSeconds: LIMITS.webhookLeaseSeconds });
+  const byEndpoint = new Map<string, DeliveryJob[]>();
+  for (const job of jobs) byEndpoint.set(job.endpointId, [...(byEndpoint.get(job.endpointId) ?? []), job]);
   const results = await Promise.all(
-    jobs.map((job) => attemptOne(db, config, job, nowSeconds, at.random, bounds.timeoutMs)),
+    [...byEndpoint.values()].map((list) =>
+      deliverToEndpoint(db, config, list, nowSeconds, at.random, bounds.timeoutMs),
+    ),
   );
-  return { attempted: jobs.length, succeeded: results.filter(Boolean).length };
+  return {
+    attempted: results.reduce((n, r) => n + r.attempted, 0),
+    succeeded: results.reduce((n, r) => n + r.succeeded, 0),
+  };
 }

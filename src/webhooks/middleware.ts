@@ -1,6 +1,7 @@
-/** First attempts at once: after a write request succeeds, fresh deliveries go out in waitUntil. */
+/** First attempts at once: after a request that wrote events succeeds, they go out in waitUntil. */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { outboxWritten } from "../events/store";
 import type { AppEnv } from "../http/context";
 import { deliverDue, IMMEDIATE_BOUNDS } from "./delivery";
 
@@ -14,14 +15,15 @@ function executionContext(c: Context): ExecutionContext | null {
 }
 
 /**
- * One central place instead of a hook in every service: any successful POST/PATCH/DELETE may have
- * written events (their deliveries are created in the same transaction by the fan-out trigger), so
- * afterwards the fresh ones are tried. Without an execution context nothing happens here and the
- * cron delivers within a tick; events written by GETs (expiry on read) also go with the cron.
+ * One central place instead of a hook in every service: a successful request that wrote events
+ * (their deliveries are queued in the same transaction by the fan-out trigger) or redelivered one
+ * is followed by an attempt at the fresh deliveries. The outbox store notes such writes on the
+ * request's handle, so other requests cost nothing here. Without an execution context nothing
+ * happens and the cron delivers within a tick.
  */
 export const deliverAfterWrites = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 400) return;
+  if (c.res.status >= 400 || !outboxWritten(c.var.db)) return;
   const ctx = executionContext(c);
   if (ctx === null) return;
   const { db, config, clock, random, requestId } = c.var;

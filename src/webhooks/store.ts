@@ -2,6 +2,7 @@
 import { and, count, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
 import { type Db, guardChanged, rawStatement, type Statement, statement } from "../db/client";
 import { webhookDeliveries, webhookEndpoints } from "../db/schema";
+import { markOutboxWrite } from "../events/store";
 import type { AttemptOutcome, NextStep } from "./rules";
 import type { Attempt, Delivery, EventFilter, OwnerId, WebhookEndpoint } from "./webhook";
 
@@ -168,6 +169,18 @@ export async function claimDue(
   }));
 }
 
+/** Gives a claimed delivery back unattempted (its endpoint stalled in this run): due again now. */
+export const releaseStatement = (db: Db, job: DeliveryJob, nowSeconds: number): Statement =>
+  rawStatement(
+    db,
+    `UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = ?
+     WHERE event_id = ? AND endpoint_id = ? AND status = 'pending' AND attempts = ?`,
+    nowSeconds,
+    job.eventId,
+    job.endpointId,
+    job.attempt,
+  );
+
 /**
  * One attempt's result, as one batch: the delivery's next state (guarded on still being this
  * attempt of a pending delivery, so a stale or duplicate result changes nothing), the attempt log
@@ -253,13 +266,14 @@ export function recordAttemptStatements(
  * (Re)starts delivery of an event to the given endpoints: a new round, due now. The webhook-id
  * stays the event id, so receivers that already have it can drop the duplicate.
  */
-export const redeliverStatement = (
+export function redeliverStatement(
   db: Db,
   event: { id: string; merchantId: string | null },
   endpointIds: readonly string[],
   nowSeconds: number,
-): Statement =>
-  rawStatement(
+): Statement {
+  markOutboxWrite(db);
+  return rawStatement(
     db,
     `INSERT INTO webhook_deliveries (event_id, endpoint_id, merchant_id, status, attempts, next_attempt_at, created_at)
      SELECT ?, e.id, ?, 'pending', 0, ?, ? FROM webhook_endpoints e
@@ -272,6 +286,7 @@ export const redeliverStatement = (
     nowSeconds,
     JSON.stringify(endpointIds),
   );
+}
 
 /** Every delivery of one event, oldest endpoint first. */
 export async function deliveriesOf(db: Db, eventId: string): Promise<Delivery[]> {
