@@ -6,6 +6,8 @@ import { insertEventStatement } from "../src/events/store";
 import { newId } from "../src/core/ids";
 import { loadConfig } from "../src/config";
 import { CRON_BOUNDS, deliverDue } from "../src/webhooks/delivery";
+import { classifyResponse, nextStep } from "../src/webhooks/rules";
+import { claimDue, recordAttemptStatements } from "../src/webhooks/store";
 import { hub, newMerchant, OPERATOR, random, testClock } from "./helpers";
 import { callWithContext, drain, newReceiver, nextDue, runSchedule, verifyReceived } from "./webhooks";
 
@@ -365,6 +367,82 @@ describe("endpoints are independent", () => {
       expect(fastDelivery.attempts[0].duration_ms).toBeLessThan(400);
     }
     await Promise.all([slow.close(), fast.close()]);
+  });
+});
+
+describe("overlapping runs", () => {
+  it("two runs at once never send one delivery twice (claims are atomic and leased)", async () => {
+    await clearEndpoints();
+    const receiver = await newReceiver();
+    await endpoint(receiver.url, { event_types: ["invoice.created"] });
+    for (let i = 0; i < 30; i++) await invoice();
+    const [a, b] = await Promise.all([deliverWithTimeout(5_000), deliverWithTimeout(5_000)]);
+    expect(a.attempted + b.attempted).toBe(30);
+    const ids = (await receiver.requests()).map((r) => r.headers["webhook-id"]);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    await receiver.close();
+  });
+
+  it("a result recorded twice (a stale worker) changes nothing the second time", async () => {
+    await clearEndpoints();
+    const receiver = await newReceiver();
+    const { id } = await endpoint(receiver.url, { event_types: ["invoice.created"] });
+    await invoice();
+    const db = openDb(env.DB);
+    const [job] = await claimDue(db, now(), {
+      limit: 10,
+      perEndpoint: 10,
+      freshOnly: false,
+      leaseSeconds: 60,
+    });
+    expect(job!.attempt).toBe(1);
+    const outcome = classifyResponse(500, null, now());
+    // The tenth attempt of a round, so the failure also counts against the endpoint.
+    await env.DB.prepare("UPDATE webhook_deliveries SET attempts = 10 WHERE event_id = ? AND endpoint_id = ?")
+      .bind(job!.eventId, id)
+      .run();
+    const last = { ...job!, attempt: 10 };
+    const record = () =>
+      runBatch(
+        db,
+        recordAttemptStatements(db, last, outcome, nextStep(10, outcome, now(), 0.5), {
+          nowSeconds: now(),
+          durationMs: 3,
+          failuresToDisable: 5,
+        }),
+      );
+    await record();
+    await record();
+    const [delivery] = await deliveries(job!.eventId);
+    expect(delivery).toMatchObject({ status: "failed", attempt_count: 10 });
+    expect(delivery.attempts).toHaveLength(1);
+    const row = await env.DB.prepare("SELECT failed_deliveries FROM webhook_endpoints WHERE id = ?")
+      .bind(id)
+      .first<{ failed_deliveries: number }>();
+    expect(row!.failed_deliveries).toBe(1);
+    await receiver.close();
+  });
+
+  it("deleting an endpoint ends its pending deliveries; nothing more is sent to it", async () => {
+    await clearEndpoints();
+    const receiver = await newReceiver({ mode: "status", status: 503 });
+    const { id } = await endpoint(receiver.url, { event_types: ["invoice.created"] });
+    await invoice();
+    const event = await lastCreated();
+    await drain(h);
+    expect((await deliveries(event))[0]).toMatchObject({ status: "pending", attempt_count: 1 });
+    await h.call("DELETE", `/v1/webhook-endpoints/${id}`, { key: shop.key });
+    expect((await deliveries(event))[0]).toMatchObject({ status: "failed", last_error: "endpoint_disabled" });
+    clock.advanceSeconds(60);
+    expect(await drain(h)).toBe(0);
+    const again = await h.call("POST", `/v1/events/${event}/redeliver`, {
+      key: shop.key,
+      body: { endpoint_id: id },
+    });
+    expect(again.status).toBe(404);
+    expect(await receiver.requests()).toHaveLength(1);
+    await receiver.close();
   });
 });
 
