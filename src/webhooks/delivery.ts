@@ -36,10 +36,13 @@ export const CRON_BOUNDS: DeliveryBounds = {
   timeoutMs: LIMITS.webhookTimeoutMs,
 };
 
-/** What a write request sends at once, after its response (waitUntil). */
+/**
+ * What a write request sends at once, after its response (waitUntil, which gets 30 s): two rounds
+ * per endpoint at most, so even a receiver that answers just inside the timeout fits.
+ */
 export const IMMEDIATE_BOUNDS: DeliveryBounds = {
   limit: LIMITS.webhookImmediateDeliveries,
-  perEndpoint: LIMITS.webhookImmediateDeliveries,
+  perEndpoint: 2 * LIMITS.webhookConnectionsPerEndpoint,
   freshOnly: true,
   timeoutMs: LIMITS.webhookTimeoutMs,
 };
