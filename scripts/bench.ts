@@ -3,7 +3,7 @@
  * and BOLT11 sign/decode in-process. Writes BENCHMARKS.md with the machine and date.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, platform, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { hexToBytes, sha256 } from "../src/crypto";
 import { decodeInvoice, signInvoice } from "../src/lightning/bolt11";
@@ -91,6 +91,7 @@ function cryptoBench() {
   return { signPerSecond, decodePerSecond: decoded / ((performance.now() - t0) / 1000) };
 }
 
+const loadAtStart = loadavg()[0]!;
 const crypto = cryptoBench();
 const http = await httpBench();
 const webhooks = await webhookBench();
@@ -103,6 +104,7 @@ Measured by \`npm run bench\` (scripts/bench.ts). Re-run it to refresh this file
 
 - **Date:** ${date}
 - **Machine:** ${machine}
+- **Load average when it started:** ${loadAtStart.toFixed(1)} (other work on the machine lowers every figure)
 
 ## Invoice creation over HTTP
 
