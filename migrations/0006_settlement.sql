@@ -118,9 +118,10 @@ CREATE TABLE settlement_leaves (
 );
 
 -- Keys that held every scope (a merchant's first key, by default) keep holding every scope:
--- they gain the new account and payout scopes.
+-- they gain the account, payout, event and webhook scopes added with settlement and webhooks.
 UPDATE api_keys
-SET scopes = json_insert(scopes, '$[#]', 'account:read', '$[#]', 'account:write', '$[#]', 'payouts:read')
+SET scopes = json_insert(scopes, '$[#]', 'account:read', '$[#]', 'account:write', '$[#]', 'payouts:read',
+  '$[#]', 'events:read', '$[#]', 'webhooks:read', '$[#]', 'webhooks:write')
 WHERE (
   SELECT COUNT(DISTINCT value) FROM json_each(api_keys.scopes)
   WHERE value IN ('invoices:read', 'invoices:write', 'payments:read', 'refunds:write', 'api_keys:read', 'api_keys:write')

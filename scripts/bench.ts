@@ -3,10 +3,11 @@
  * and BOLT11 sign/decode in-process. Writes BENCHMARKS.md with the machine and date.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, platform, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { hexToBytes, sha256 } from "../src/crypto";
 import { decodeInvoice, signInvoice } from "../src/lightning/bolt11";
+import { webhookBench, webhookReport } from "./bench-webhooks";
 import { api, applyMigrations, ensureDevVars, ROOT, startWorker } from "./lib/dev.mjs";
 
 const HTTP_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -90,8 +91,10 @@ function cryptoBench() {
   return { signPerSecond, decodePerSecond: decoded / ((performance.now() - t0) / 1000) };
 }
 
+const loadAtStart = loadavg()[0]!;
 const crypto = cryptoBench();
 const http = await httpBench();
+const webhooks = await webhookBench();
 const cpu = cpus();
 const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${platform()} ${release()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
@@ -101,6 +104,7 @@ Measured by \`npm run bench\` (scripts/bench.ts). Re-run it to refresh this file
 
 - **Date:** ${date}
 - **Machine:** ${machine}
+- **Load average when it started:** ${loadAtStart.toFixed(1)} (other work on the machine lowers every figure)
 
 ## Invoice creation over HTTP
 
@@ -126,7 +130,8 @@ Local D1 is SQLite on this machine's disk behind wrangler dev's single local wor
 HTTP figure is a floor for one isolate, not a capacity estimate for Cloudflare (which runs many).
 Decoding recovers the payee twice (once in Sluice's own check, once inside \`bolt11\`), which is why it
 is slower than signing.
-`;
+
+${webhookReport(webhooks)}`;
 writeFileSync(join(ROOT, "BENCHMARKS.md"), report);
 console.log(report);
 process.exit(0);

@@ -19,6 +19,8 @@ import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
 import { settlementRoutes } from "./settlement/routes";
+import { deliverAfterWrites } from "./webhooks/middleware";
+import { webhookRoutes } from "./webhooks/routes";
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -46,6 +48,7 @@ export function buildApp(deps: AppDeps) {
   app.use("*", requestLog);
   app.use("*", publicCors);
   app.use("*", jsonBody);
+  app.use("*", deliverAfterWrites);
 
   app.route("/", publicRoutes());
   app.route("/", invoiceRoutes());
@@ -55,6 +58,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", ledgerRoutes());
   app.route("/", settlementRoutes());
   app.route("/", checkoutRoutes());
+  app.route("/", webhookRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

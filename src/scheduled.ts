@@ -1,4 +1,4 @@
-/** The cron: bounded work per tick (invoice expiry, idempotency purge, channels, settlement). */
+/** The cron: bounded work per tick (invoice expiry, idempotency purge, channels, settlement, webhook deliveries). */
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -9,6 +9,7 @@ import { openDb } from "./db/client";
 import { purgeKeys } from "./idempotency/store";
 import { sweepExpired } from "./invoices/service";
 import { runSettlement } from "./settlement/service";
+import { CRON_BOUNDS, deliverDue } from "./webhooks/delivery";
 
 export interface TickReport {
   readonly invoicesExpired: number;
@@ -22,6 +23,8 @@ export interface TickReport {
     steps: readonly string[];
     chainError: string | null;
   } | null;
+  readonly webhookAttempts: number;
+  readonly webhooksDelivered: number;
 }
 
 /** Runs one cron tick. Safe to overlap with another: every write is guarded or idempotent. */
@@ -37,6 +40,8 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   const settled = chain
     ? await runSettlement({ db, chain, config, nowMs: at.nowMs, random }, { force: false })
     : null;
+  // Last, so the events this tick wrote go out in it too.
+  const webhooks = await deliverDue(db, config, at, CRON_BOUNDS);
   return {
     invoicesExpired,
     idempotencyKeysPurged,
@@ -50,5 +55,7 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
           chainError: settled.chainError,
         }
       : null,
+    webhookAttempts: webhooks.attempted,
+    webhooksDelivered: webhooks.succeeded,
   };
 }

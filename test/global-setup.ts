@@ -10,6 +10,7 @@ import type { TestProject } from "vitest/node";
 import { hexToBytes } from "../src/crypto";
 import { prepareChain, startRegtest } from "../scripts/lib/regtest.mjs";
 import { TEST_BINDINGS } from "./bindings";
+import { startWebhookReceivers } from "./webhook-receiver";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -42,8 +43,11 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   project.provide("regtestControlUrl", `http://127.0.0.1:${port}/nodes`);
+  const receivers = await startWebhookReceivers();
+  project.provide("webhookControlUrl", receivers.url);
   return async () => {
     server.close();
+    await receivers.close();
     await Promise.all(nodes.map((node) => node.stop()));
   };
 }

@@ -4,6 +4,7 @@ import { buildApp, openApiDocument } from "../src/app";
 import committed from "../openapi/openapi.json";
 import { MemoryStorage } from "../src/client/storage";
 import { PayerWallet } from "../src/client/wallet";
+import { runTick } from "../src/scheduled";
 import { type CallOptions, hub, OPERATOR, random, type Reply, testClock } from "./helpers";
 import { CHAIN_ENV, fund } from "./regtest";
 
@@ -166,8 +167,48 @@ describe("real responses match the spec", () => {
     const down = hub(clock, { ...CHAIN_ENV, BITCOIN_RPC_URL: "http://127.0.0.1:9/" });
     await call(down, "POST", "/v1/channels", { body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 } });
 
+    // Webhook endpoints (merchant and operator), events, deliveries, redelivery.
+    const hookUrl = "http://127.0.0.1:9/hooks";
+    const we = await call(h, "POST", "/v1/webhook-endpoints", { key, body: { url: hookUrl } });
+    await call(h, "POST", "/v1/webhook-endpoints", { key, body: { url: "ftp://shop.example/" } });
+    await call(h, "GET", "/v1/webhook-endpoints?limit=5", { key });
+    await call(h, "GET", `/v1/webhook-endpoints/${we.body.id}`, { key });
+    await call(h, "GET", "/v1/webhook-endpoints/we_missing", { key });
+    await call(h, "PATCH", `/v1/webhook-endpoints/${we.body.id}`, { key, body: { description: "contract" } });
+    await call(h, "PATCH", `/v1/webhook-endpoints/${we.body.id}`, { key, body: {} });
+    await call(h, "POST", `/v1/webhook-endpoints/${we.body.id}/rotate-secret`, { key });
+    await call(h, "POST", `/v1/webhook-endpoints/${we.body.id}/rotate-secret`, {
+      key,
+      body: { overlap_seconds: 60 },
+    });
+    const events = await call(h, "GET", "/v1/events?limit=2", { key });
+    await call(h, "GET", "/v1/events?type=invoice.bogus", { key });
+    const eventId = events.body.data[0].id;
+    await call(h, "GET", `/v1/events/${eventId}`, { key });
+    await call(h, "GET", "/v1/events/evt_missing", { key });
+    await call(h, "POST", `/v1/events/${eventId}/redeliver`, { key });
+    await runTick(h.env, clock, random);
+    const deliveries = await call(h, "GET", `/v1/events/${eventId}/deliveries`, { key });
+    expect(deliveries.body.data[0].attempts).toHaveLength(1);
+    await call(h, "DELETE", `/v1/webhook-endpoints/${we.body.id}`, { key });
+    await call(h, "POST", `/v1/events/${eventId}/redeliver`, { key, body: { endpoint_id: we.body.id } });
+    await call(h, "POST", `/v1/events/${eventId}/redeliver`, { key });
+    const op = await call(h, "POST", "/v1/admin/webhook-endpoints", {
+      key: OPERATOR,
+      body: { url: hookUrl },
+    });
+    await call(h, "GET", "/v1/admin/webhook-endpoints", { key: OPERATOR });
+    await call(h, "GET", `/v1/admin/webhook-endpoints/${op.body.id}`, { key: OPERATOR });
+    await call(h, "PATCH", `/v1/admin/webhook-endpoints/${op.body.id}`, {
+      key: OPERATOR,
+      body: { enabled: false },
+    });
+    await call(h, "POST", `/v1/admin/webhook-endpoints/${op.body.id}/rotate-secret`, { key: OPERATOR });
+    await call(h, "DELETE", `/v1/admin/webhook-endpoints/${op.body.id}`, { key: OPERATOR });
+    await call(h, "GET", "/v1/admin/webhook-endpoints", { key });
+
     // Every status class the scenario was meant to reach was reached.
-    for (const status of ["200", "201", "400", "401", "403", "404", "410", "413", "422", "503"]) {
+    for (const status of ["200", "201", "400", "401", "403", "404", "409", "410", "413", "422", "503"]) {
       expect(
         checked.some((c) => c.endsWith(status)),
         `some response had status ${status}`,

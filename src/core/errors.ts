@@ -80,6 +80,18 @@ export const ERROR_CODES = [
   // concurrency
   "conflict",
   "rate_limited",
+  // webhooks and events
+  "event_not_found",
+  "webhook_endpoint_not_found",
+  "webhook_endpoint_limit_reached",
+  "webhook_endpoint_disabled",
+  "no_webhook_endpoints",
+  "url_invalid",
+  "url_not_https",
+  "url_has_credentials",
+  "url_private_address",
+  "url_internal_host",
+  "url_port_not_allowed",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   refund: "re",
   settlement: "stl",
   payout: "po",
+  webhookEndpoint: "we",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -60,4 +60,43 @@ export const LIMITS = {
   widgetLatestCacheSeconds: 300,
   /** The widget loads on every checkout over mobile networks: kept under 20 KB gzipped (a test checks). */
   widgetMaxGzipBytes: 20 * 1024,
+  /** Webhook retry delays after each failed attempt (DESIGN.md §9): ten attempts over ~3.2 days, so a
+   * receiver that is down over a long weekend night still gets everything. */
+  webhookRetryDelaysSeconds: [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400],
+  /** ±10 % jitter on each delay: receivers that failed together are not retried in one spike. */
+  webhookRetryJitterRatio: 0.1,
+  /** Deliveries the cron attempts per tick: each is one fetch subrequest and one D1 batch, so 100 leaves
+   * the 1,000-subrequest budget room for the invoice sweep (100) and the channel refresh (≤ 300). */
+  webhookDeliveriesPerTick: 100,
+  /** Per endpoint per tick, taken round-robin: one endpoint's backlog (or one that times out) never takes
+   * the whole tick, so every other endpoint's due deliveries go out in the same run. */
+  webhookDeliveriesPerEndpointPerTick: 50,
+  /** Requests in flight per endpoint: a Worker holds at most 6 connections at once, so one endpoint
+   * that hangs can take only 2 of them and never starve the others in the same run. */
+  webhookConnectionsPerEndpoint: 2,
+  /** Fresh deliveries a write request tries at once (waitUntil): a payment writes two events, times a
+   * few endpoints; the cron picks up anything beyond. */
+  webhookImmediateDeliveries: 20,
+  /** Per attempt, connect to last byte read: receivers should acknowledge and queue; 10 s is generous. */
+  webhookTimeoutMs: 10_000,
+  /** Bytes of a receiver's response read, then discarded: nothing of it is stored or shown. */
+  webhookResponseReadBytes: 4_096,
+  /** A claimed delivery belongs to its claimer this long; one that died mid-attempt gives it back after.
+   * Far above the timeout so a live attempt is never sent twice at once. */
+  webhookLeaseSeconds: 60,
+  /** Retry-After is honoured up to the schedule's longest step: a receiver cannot park a delivery forever. */
+  webhookMaxRetryAfterSeconds: 86_400,
+  /** Consecutive deliveries that exhaust the schedule (each ~3 days of failing) before the endpoint is
+   * disabled; any success resets the count. */
+  webhookFailedDeliveriesToDisable: 5,
+  /** Endpoints per merchant (and for the operator): Stripe's bound; each event fans out to each of them. */
+  maxWebhookEndpoints: 16,
+  /** URL length every proxy and browser handles. */
+  maxWebhookUrlChars: 2_048,
+  /** After a secret rotation the old secret keeps signing (alongside the new) this long by default, at
+   * most a week: time for the merchant to deploy the new one. */
+  defaultWebhookSecretOverlapSeconds: 86_400,
+  maxWebhookSecretOverlapSeconds: 604_800,
+  /** Attempts shown per delivery (the newest); a much-redelivered event keeps its full log in D1. */
+  maxWebhookAttemptsShown: 50,
 } as const;

@@ -213,3 +213,48 @@ export const settlementLeaves = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.settlementId, t.owner] })],
 );
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id"),
+  url: text("url").notNull(),
+  description: text("description"),
+  eventTypes: text("event_types").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  disabledReason: text("disabled_reason", { enum: ["manual", "gone", "failing"] }),
+  secret: text("secret").notNull(),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at"),
+  failedDeliveries: integer("failed_deliveries").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  deletedAt: integer("deleted_at"),
+});
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    merchantId: text("merchant_id"),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at"),
+    lastAttemptAt: integer("last_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.endpointId] })],
+);
+
+export const webhookAttempts = sqliteTable("webhook_attempts", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  eventId: text("event_id").notNull(),
+  endpointId: text("endpoint_id").notNull(),
+  attempt: integer("attempt").notNull(),
+  attemptedAt: integer("attempted_at").notNull(),
+  statusCode: integer("status_code"),
+  durationMs: integer("duration_ms").notNull(),
+  error: text("error"),
+});

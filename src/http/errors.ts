@@ -95,6 +95,20 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
       return { status: 503, type: "api_error" };
     case "rate_limited":
       return { status: 429, type: "rate_limit_error" };
+    case "url_invalid":
+    case "url_not_https":
+    case "url_has_credentials":
+    case "url_private_address":
+    case "url_internal_host":
+    case "url_port_not_allowed":
+      return { status: 400, type: "invalid_request_error" };
+    case "event_not_found":
+    case "webhook_endpoint_not_found":
+      return { status: 404, type: "invalid_request_error" };
+    case "webhook_endpoint_limit_reached":
+    case "webhook_endpoint_disabled":
+    case "no_webhook_endpoints":
+      return { status: 409, type: "state_error" };
   }
 }
 

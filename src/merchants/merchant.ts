@@ -9,6 +9,9 @@ export const SCOPES = [
   "account:read",
   "account:write",
   "payouts:read",
+  "events:read",
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
