@@ -331,3 +331,36 @@ describe("settlement transactions", () => {
     expect(withFee(planned, planned.feeSat + planned.outputs.at(-1)!.valueSat, 330n)).toBeNull();
   });
 });
+
+describe("settlement priorities", () => {
+  it("short of funds, it drops payouts, then non-urgent closes, and keeps an expiring channel's close", () => {
+    // Two channels whose payers spent nothing: closing them costs the hub fees it must fund.
+    // The expiring channel's id sorts last, where a drop-the-last rule would pick it.
+    const asked = closeCandidate(50_000n, 50_000_000n, "requested");
+    const expiring = closeCandidate(50_000n, 50_000_000n, "expiring");
+    expect(expiring.candidate.channelId > asked.candidate.channelId).toBe(true);
+    const payout = merchantPayout("mer_1", 900_000_000n);
+    // One small coin: enough for one close's fee, not for two, nor for the payout.
+    const plan = planSettlement(
+      baseInput({
+        closes: [expiring.candidate, asked.candidate],
+        payouts: [payout],
+        coins: [coin(1_500n)],
+        feeRateSatPerVb: 3,
+      }),
+    );
+    expect(plan.closes.map((c) => c.candidate.channelId)).toEqual([expiring.candidate.channelId]);
+    expect(plan.skipped.map((s) => s.key)).toEqual([
+      "merchant:mer_1",
+      `channel:${asked.candidate.channelId}`,
+    ]);
+  });
+
+  it("an expiring channel stays expiring even if its payer asked to close it", async () => {
+    const { closeReasonOf } = await import("../src/settlement/rules");
+    const channel = { status: "closing", refundLocktime: 1_000 } as Parameters<typeof closeReasonOf>[0];
+    expect(closeReasonOf(channel, 990, 10)).toBe("expiring");
+    expect(closeReasonOf(channel, 989, 10)).toBe("requested");
+    expect(closeReasonOf({ ...channel, status: "open" }, 989, 10)).toBe("exhausted");
+  });
+});

@@ -12,7 +12,7 @@
 import { concatBytes, sha256, utf8ToBytes } from "../crypto";
 
 export interface Leaf {
-  /** `merchant:<id>`, `channel:<id>` or `refund:<channel id>`: whose balance this is. */
+  /** `merchant:<id>`, `channel:<id>` or `refund_owed:<channel id>`: whose balance this is. */
   readonly owner: string;
   readonly balanceMsat: bigint;
 }

@@ -291,16 +291,15 @@ export function planSettlement(input: PlanInput): Plan {
     const items = [...group];
     let result = fund(items, pool, input, anchorWeight);
     while (!result && items.length > 0) {
-      // Drop the largest payout first (so as many as possible are paid), closes only when none is left.
+      // Drop the largest payout first (so as many as possible are paid); closes only when no payout
+      // is left, the non-urgent ones first; an expiring channel's close is the very last to go.
+      const rank = (item: Item) => (item.kind === "payout" ? 2 : item.close.reason === "expiring" ? 0 : 1);
       let drop = items.length - 1;
       for (const [i, item] of items.entries()) {
         const held = items[drop]!;
-        if (
-          item.kind === "payout" &&
-          (held.kind !== "payout" || item.payout.amountSat > held.payout.amountSat)
-        ) {
-          drop = i;
-        }
+        const larger =
+          item.kind === "payout" && held.kind === "payout" && item.payout.amountSat > held.payout.amountSat;
+        if (rank(item) > rank(held) || (rank(item) === rank(held) && larger)) drop = i;
       }
       const [dropped] = items.splice(drop, 1);
       skipped.push({ key: itemKey(dropped!), reason: "insufficient_funds" });

@@ -4,14 +4,20 @@ import type { CloseCandidate, CloseReason, SettlementTxStatus } from "./settleme
 
 /** Why the hub closes a channel now (it was selected by channelsToClose). */
 export function closeReasonOf(channel: Channel, tipHeight: number, closeMarginBlocks: number): CloseReason {
-  if (channel.status === "closing") return "requested";
+  // Expiry first: a payer asking to close an expiring channel must not make its close less urgent.
   if (tipHeight >= channel.refundLocktime - closeMarginBlocks) return "expiring";
+  if (channel.status === "closing") return "requested";
   return "exhausted";
 }
 
 /** A channel with a signed state, as the planner takes it. */
 export function toCloseCandidate(channel: Channel, reason: CloseReason): CloseCandidate {
-  if (channel.fundingTxid === null || channel.fundingVout === null || channel.stateSignature === null) {
+  if (
+    channel.fundingTxid === null ||
+    channel.fundingVout === null ||
+    channel.stateSignature === null ||
+    channel.stateSighashType === null
+  ) {
     throw new Error(`channel ${channel.id} has no funding or no signed state to close with`);
   }
   return {
@@ -22,7 +28,7 @@ export function toCloseCandidate(channel: Channel, reason: CloseReason): CloseCa
     witnessScript: channel.witnessScript,
     refundScript: channel.refundScriptPubkey,
     payerBalanceMsat: channel.payerBalanceMsat,
-    sighashType: channel.stateSighashType ?? 0,
+    sighashType: channel.stateSighashType,
     signature: channel.stateSignature,
     reason,
   };

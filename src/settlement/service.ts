@@ -460,8 +460,10 @@ async function bump(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number
     (t) => t.status !== "final" && t.idx !== tx.idx,
   );
   const committed = open.reduce((sum, t) => sum + hubCostMsat(t.plan), hubCostMsat(plan));
-  if (committed > equity.feesMsat + equity.capitalMsat)
+  // An expiring channel's close is bumped even past equity (as it was planned): the payer's refund would cost more.
+  if (committed > equity.feesMsat + equity.capitalMsat && !plan.urgent) {
     return why("the hub's equity cannot pay a higher fee");
+  }
   const signed = signPlannedTx(plan, config.keys);
   if (!(await tryBatch(db, bumpStatements(db, tx, plan, signed, tipHeight, seconds(deps))))) return false;
   const bumped = (await settlementTxs(db, tx.settlementId)).find((t) => t.idx === tx.idx)!;
