@@ -109,12 +109,14 @@ CREATE TABLE payouts (
 CREATE INDEX payouts_merchant ON payouts(merchant_id, id);
 CREATE INDEX payouts_settlement ON payouts(settlement_id, tx_idx);
 
--- The Merkle-sum tree's leaves: every liability once the settlement is final.
+-- The Merkle-sum tree's leaves: every liability once the settlement is final, in tree order, a
+-- thousand per row as JSON [[owner, "balance_msat"], …] (tens of thousands of liabilities stay a few
+-- dozen statements in the plan's batch).
 CREATE TABLE settlement_leaves (
   settlement_id TEXT NOT NULL,
-  owner TEXT NOT NULL,
-  balance_msat INTEGER NOT NULL CHECK (balance_msat > 0),
-  PRIMARY KEY (settlement_id, owner)
+  chunk INTEGER NOT NULL CHECK (chunk >= 0),
+  leaves TEXT NOT NULL,
+  PRIMARY KEY (settlement_id, chunk)
 );
 
 -- Keys that held every scope (a merchant's first key, by default) keep holding every scope:

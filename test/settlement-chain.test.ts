@@ -112,6 +112,9 @@ describe("settlement against the chain's bad days", () => {
       BigInt(results[1]!.fee_sat - first.fee_sat),
     );
 
+    // The merchant already sees the newest version's txid.
+    const sent = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data[0];
+    expect(sent).toMatchObject({ status: "broadcast", txid: second.txid });
     // A miner who got the replacement mines it; the node drops the stuck version as a conflict.
     await mineBlockWith([results[1]!.raw_tx]);
     expect(await mempool()).not.toContain(first.txid);

@@ -88,6 +88,13 @@ describe("settlement on the regtest chain", () => {
     await mine(1);
     const one = await h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
     expect(one.body.active).toMatchObject({ status: "confirmed", confirmations: 1 });
+    // Its change, confirmed but not yet final, cannot be passed off as a fresh deposit of capital.
+    const changeVout = parseTx(hexToBytes(await rawTx(txid!))).outputs.length - 1;
+    const early = await h.call("POST", "/v1/admin/wallet/utxos", {
+      key: OPERATOR,
+      body: { txid, vout: changeVout },
+    });
+    expect([early.status, early.body.error?.code]).toEqual([409, "utxo_from_settlement"]);
     await mine(1);
     const two = await h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
     expect(two.body.active).toBeNull();
@@ -159,6 +166,22 @@ describe("settlement on the regtest chain", () => {
     );
     const refused = await h.call("GET", `${proofPath}&signature=${stranger}`);
     expect([refused.status, refused.body.error.code]).toEqual([422, "invalid_signature"]);
+    // Checked against what the merchant knows, a proof that leaves it out, is for another
+    // settlement, or states less than it is owed, fails.
+    const raw = await rawTx(txid!);
+    const expectA = {
+      settlementId,
+      owner: `merchant:${a.merchantId}`,
+      minimumBalanceMsat: BigInt(balanceA % 1000),
+    };
+    expect(verifySettlementProof(proofA, raw, expectA).ok).toBe(true);
+    expect(verifySettlementProof({ ...proofA, proofs: [] }, raw, expectA)).toMatchObject({ ok: false });
+    expect(verifySettlementProof(proofA, raw, { ...expectA, settlementId: "stl_other" })).toMatchObject({
+      ok: false,
+    });
+    expect(
+      verifySettlementProof(proofA, raw, { ...expectA, minimumBalanceMsat: BigInt((balanceA % 1000) + 1) }),
+    ).toMatchObject({ ok: false });
     // A forged balance in a proof does not reach the anchored root.
     const forged = {
       ...proofA,
@@ -184,6 +207,13 @@ describe("settlement on the regtest chain", () => {
     expect(hubView.ledger_ok).toBe(true);
     expect(await ledgerViolations()).toEqual([]);
 
+    // The hub's own change is not a deposit: registering it would count liabilities as capital.
+    const again = await h.call("POST", "/v1/admin/wallet/utxos", {
+      key: OPERATOR,
+      body: { txid, vout: change },
+    });
+    expect(again.status).toBe(200); // already tracked: the same output back, nothing new booked
+    expect(again.body).toMatchObject({ source: "change" });
     // Every payout announced itself at each step, once.
     const { results } = await env.DB.prepare(
       "SELECT type, COUNT(*) AS n FROM events WHERE type LIKE 'payout.%' OR type = 'channel.closed' GROUP BY type",

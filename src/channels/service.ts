@@ -24,6 +24,7 @@ import {
 import {
   channelByFunding,
   channelsInStatus,
+  channelsPastLocktime,
   getChannel,
   insertChannelStatement,
   knownTipStatement,
@@ -272,11 +273,10 @@ export async function sweepChannels(
   const tip = await observe(() => chain.tipHeight());
   if (!tip.ok) return { refreshed, refunded: refundedCount };
   await runBatch(db, [knownTipStatement(db, tip.value)]);
-  for (const channel of await channelsInStatus(db, ["opening", "open", "closing"], limit)) {
-    // Before T only the hub's own cooperative close can spend the output, and once a settlement
-    // holds the channel, settlement tracks its output: neither is the payer's refund.
-    if (!channel.fundingTxid || channel.fundingVout === null || tip.value < channel.refundLocktime) continue;
-    if (channel.settlementId !== null) continue;
+  // Before T only the hub's own cooperative close can spend the output, and once a settlement
+  // holds the channel, settlement tracks its output: neither is the payer's refund.
+  for (const channel of await channelsPastLocktime(db, tip.value, limit)) {
+    if (!channel.fundingTxid || channel.fundingVout === null) continue;
     const { fundingTxid, fundingVout } = channel;
     const unspent = await observe(() => chain.isUnspent(fundingTxid, fundingVout));
     if (

@@ -1,5 +1,5 @@
 /** The only module that reads and writes channels. */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { type Db, guardChanged, rawStatement, type Statement, statement } from "../db/client";
 import { channels } from "../db/schema";
 import type { Channel, ChannelStatus } from "./channel";
@@ -51,7 +51,17 @@ export function transitionStatements(db: Db, from: Channel, next: Channel): Stat
       db
         .update(channels)
         .set(changes)
-        .where(and(eq(channels.id, from.id), eq(channels.status, from.status), eq(channels.seq, from.seq))),
+        .where(
+          and(
+            eq(channels.id, from.id),
+            eq(channels.status, from.status),
+            eq(channels.seq, from.seq),
+            // A settlement that took the channel meanwhile owns it: a stale writer must not undo that.
+            from.settlementId === null
+              ? isNull(channels.settlementId)
+              : eq(channels.settlementId, from.settlementId),
+          ),
+        ),
     ),
     guardChanged(db, "channel_changed"),
   ];
@@ -168,4 +178,25 @@ export async function channelCounts(db: Db): Promise<Record<string, number>> {
     .prepare("SELECT status, COUNT(*) AS n FROM channels GROUP BY status")
     .all<{ status: string; n: number }>();
   return Object.fromEntries(results.map((r) => [r.status, r.n]));
+}
+
+/**
+ * Funded channels past their refund locktime that no settlement holds, most overdue first: the
+ * ones whose output the payer may have taken back by the CLTV path.
+ */
+export async function channelsPastLocktime(db: Db, tipHeight: number, limit: number): Promise<Channel[]> {
+  const rows = await db
+    .select()
+    .from(channels)
+    .where(
+      and(
+        inArray(channels.status, ["opening", "open", "closing"]),
+        isNull(channels.settlementId),
+        sql`${channels.fundingTxid} IS NOT NULL AND ${channels.refundLocktime} <= ${tipHeight}`,
+      ),
+    )
+    .orderBy(asc(channels.refundLocktime), asc(channels.id))
+    .limit(limit)
+    .all();
+  return rows.map(fromRow);
 }

@@ -261,7 +261,13 @@ export class PayerWallet {
     const proof = await client.channelProof(settlementId, channelId, signature);
     const [first] = proof.txids;
     if (!first) return { ok: false, reason: "the settlement has no transaction yet" };
-    return verifySettlementProof(proof, await rawTx(first));
+    // The channel's balance now is a floor for what the hub owed it at any earlier settlement.
+    const now = BigInt((await this.channel(channelId)).payerBalanceMsat);
+    return verifySettlementProof(proof, await rawTx(first), {
+      settlementId,
+      owner: `channel:${channelId}`,
+      minimumBalanceMsat: now,
+    });
   }
 
   /**

@@ -73,6 +73,8 @@ export const ERROR_CODES = [
   // settlement and payouts
   "utxo_not_hub_wallet",
   "utxo_unconfirmed",
+  "utxo_from_settlement",
+  "utxo_too_small",
   "invalid_payout_address",
   "payout_not_found",
   "settlement_not_found",

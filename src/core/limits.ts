@@ -31,11 +31,12 @@ export const LIMITS = {
   /** Channels the cron refreshes per tick: each costs up to 3 RPC subrequests and a batch, so 100
    * stays well inside the 1,000-subrequest limit alongside the invoice sweep. */
   channelSweepRowsPerTick: 100,
-  /** Payouts and channel closes one settlement takes on. Persisting a plan writes about 8 D1
-   * statements per payout and 3 per close in one batch; 100 + 50 keeps a tick well under the
-   * 1,000 queries a Worker invocation may make. More waiting simply goes in the next settlement. */
-  settlementPayoutsPerRun: 100,
-  settlementClosesPerRun: 50,
+  /** Payouts (merchants and refunds together) and channel closes one settlement takes on. Its
+   * largest batch, making a transaction final, writes about 12 D1 statements per payout and 12 per
+   * close (status, journal entries and balances, event); 50 + 20 keeps it near 850, under the 1,000
+   * queries a Worker invocation may make. More waiting simply goes in the next settlement. */
+  settlementPayoutsPerRun: 50,
+  settlementClosesPerRun: 20,
   /** Hub wallet inputs per settlement transaction: enough to fund it from small deposits, and a
    * fixed room reserved in the 400,000-weight standard limit when packing outputs. */
   settlementHubInputsPerTx: 20,

@@ -208,10 +208,10 @@ export const settlementLeaves = sqliteTable(
   "settlement_leaves",
   {
     settlementId: text("settlement_id").notNull(),
-    owner: text("owner").notNull(),
-    balanceMsat: integer("balance_msat").notNull(),
+    chunk: integer("chunk").notNull(),
+    leaves: text("leaves").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.settlementId, t.owner] })],
+  (t) => [primaryKey({ columns: [t.settlementId, t.chunk] })],
 );
 export const webhookEndpoints = sqliteTable("webhook_endpoints", {
   id: text("id").primaryKey(),

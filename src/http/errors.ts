@@ -75,6 +75,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "refund_exceeds_payment":
     case "insufficient_merchant_balance":
     case "utxo_unconfirmed":
+    case "utxo_from_settlement":
     case "settlement_in_progress":
     case "conflict":
       return { status: 409, type: "state_error" };
@@ -89,6 +90,7 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "funding_script_mismatch":
     case "funding_value_mismatch":
     case "utxo_not_hub_wallet":
+    case "utxo_too_small":
       return { status: 422, type: "invalid_request_error" };
     case "chain_unavailable":
       // The one 5xx that is not a bug: the Bitcoin node is unreachable. Nothing changed; retry.

@@ -133,8 +133,11 @@ const runRoute = createRoute({
   tags: ["Operator"],
   summary: "Run settlement now (plans one if none is in flight, whatever the interval)",
   security: bearerSecurity,
-  middleware: [operatorAuth] as const,
-  responses: { 200: jsonResponse(SettlementRunSchema, "What the run did"), ...errorResponses(401, 503) },
+  middleware: [operatorAuth, idempotent] as const,
+  responses: {
+    200: jsonResponse(SettlementRunSchema, "What the run did"),
+    ...errorResponses(401, 409, 422, 503),
+  },
 });
 
 const unavailable = domainError(

@@ -34,6 +34,7 @@ import {
   finalTxStatements,
   getHubUtxo,
   insertHubUtxoStatement,
+  isSettlementTxid,
   insertLeavesStatements,
   insertPayoutStatement,
   insertSettlementStatements,
@@ -195,11 +196,20 @@ async function planAndPersist(
     equityOf(db),
   ]);
   if (closes.length === 0 && payouts.length === 0) return { planned: null, skipped: [] };
+  // Candidates and liabilities are separate reads: never offer more than the liabilities snapshot
+  // holds (a refund in between would otherwise make the plan overdraw); the batch CHECKs the rest.
+  const owed = new Map(liabilities.map((l) => [l.owner, l.balanceMsat]));
+  const payable = payouts
+    .map((p) => {
+      const held = owed.get(`${p.kind === "merchant" ? "merchant" : "refund_owed"}:${p.ownerId}`) ?? 0n;
+      return { ...p, availableMsat: p.availableMsat < held ? p.availableMsat : held };
+    })
+    .filter((p) => p.availableMsat > 0n);
   const settlementId = newId("settlement", deps.nowMs, deps.random);
   const plan = planSettlement({
     settlementId,
     closes,
-    payouts,
+    payouts: payable,
     coins,
     liabilities,
     hubEquityMsat: equity.feesMsat + equity.capitalMsat,
@@ -358,15 +368,19 @@ async function send(
       await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
       const live = await liveVersions(deps, tx);
       if (!live.some((seen) => seen !== null)) {
-        // Nothing of it is on the node: most likely its fee is below what the node now accepts.
-        if (!mayBump) return null;
-        return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused it" : null;
+        // Nothing of it is on the node. A fee the node now finds too low calls for a bump; any
+        // other refusal (a node warming up, an input it cannot see yet) waits for the next run.
+        if (!mayBump || !refusedForFee(e)) return null;
+        return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused its fee" : null;
       }
     }
     deps.fault?.("after_broadcast");
   }
   return (await markBroadcast(deps, tx, tipHeight)) ? "broadcast" : null;
 }
+
+/** Whether the node refused a transaction for its fee (Core and bcoin both name fee or priority). */
+const refusedForFee = (e: ChainError) => /fee|priority/i.test(e.message);
 
 /** What the node says of each version of a transaction, oldest first. */
 async function liveVersions(deps: SettlementDeps, tx: SettlementTxRow): Promise<Seen[]> {
@@ -425,7 +439,8 @@ async function observe(
       } catch (e) {
         if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
         await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
-        return (await bump(deps, tx, tipHeight)) ? "bumped after a refused rebroadcast" : null;
+        if (!refusedForFee(e)) return null;
+        return (await bump(deps, tx, tipHeight)) ? "bumped after a rebroadcast refused for its fee" : null;
       }
     }
     case "bump":
@@ -572,6 +587,16 @@ export async function registerDeposit(
     return err(
       domainError("utxo_not_hub_wallet", "that output does not pay the hub wallet's address", "vout"),
     );
+  }
+  // Change of the hub's own settlements is added when they are final: registering it as a deposit
+  // would count money that already backs liabilities as fresh capital.
+  if (await isSettlementTxid(db, outpoint.txid)) {
+    return err(
+      domainError("utxo_from_settlement", "that output is settlement change; the hub adds it itself", "txid"),
+    );
+  }
+  if (output.valueSat < DUST_LIMIT_SAT) {
+    return err(domainError("utxo_too_small", `a deposit must be at least ${DUST_LIMIT_SAT} sat`, "vout"));
   }
   if (!(await chain.isUnspent(outpoint.txid, outpoint.vout))) {
     return err(domainError("funding_spent", "that output is already spent", "vout"));

@@ -266,14 +266,19 @@ export async function listPayouts(
   return rows.map(payoutFrom);
 }
 
-/** The liabilities a settlement anchored. */
+/** The liabilities a settlement anchored, in tree order. */
 export async function settlementLeaves(db: Db, settlementId: string): Promise<Leaf[]> {
   const rows = await all(
     db,
-    "SELECT owner, balance_msat FROM settlement_leaves WHERE settlement_id = ?",
+    "SELECT leaves FROM settlement_leaves WHERE settlement_id = ? ORDER BY chunk",
     settlementId,
   );
-  return rows.map((r) => ({ owner: s(r.owner), balanceMsat: BigInt(n(r.balance_msat)) }));
+  return rows.flatMap((r) =>
+    (JSON.parse(s(r.leaves)) as [string, string][]).map(([owner, balance]) => ({
+      owner,
+      balanceMsat: BigInt(balance),
+    })),
+  );
 }
 
 /** Hub wallet outputs available to spend, largest first. */
@@ -432,17 +437,23 @@ export const insertPayoutStatement = (db: Db, p: PayoutRow): Statement =>
     p.createdAt,
   );
 
-/** Statements inserting the leaves, a few rows per statement (D1 binds at most 100 parameters). */
+/** Leaves per stored row: ~70 bytes each as JSON, far under D1's 2 MB row limit. */
+const LEAVES_PER_ROW = 1_000;
+
+/** Statements storing the leaves, a thousand per row (amounts as decimal strings: exact). */
 export function insertLeavesStatements(db: Db, settlementId: string, leaves: readonly Leaf[]): Statement[] {
   const out: Statement[] = [];
-  const perStatement = 30;
-  for (let i = 0; i < leaves.length; i += perStatement) {
-    const chunk = leaves.slice(i, i + perStatement);
+  for (let chunk = 0; chunk * LEAVES_PER_ROW < leaves.length; chunk++) {
+    const rows = leaves
+      .slice(chunk * LEAVES_PER_ROW, (chunk + 1) * LEAVES_PER_ROW)
+      .map((l) => [l.owner, l.balanceMsat.toString()]);
     out.push(
       rawStatement(
         db,
-        `INSERT INTO settlement_leaves (settlement_id, owner, balance_msat) VALUES ${chunk.map(() => "(?, ?, ?)").join(", ")}`,
-        ...chunk.flatMap((l) => [settlementId, l.owner, Number(l.balanceMsat)]),
+        "INSERT INTO settlement_leaves (settlement_id, chunk, leaves) VALUES (?, ?, ?)",
+        settlementId,
+        chunk,
+        JSON.stringify(rows),
       ),
     );
   }
@@ -540,6 +551,14 @@ export function bumpStatements(
       tx.version,
     ),
     guardChanged(db, "settlement_tx_changed"),
+    // Payouts already sent show the newest version's txid (finalize sets the one that confirmed).
+    rawStatement(
+      db,
+      "UPDATE payouts SET txid = ? WHERE settlement_id = ? AND tx_idx = ? AND status = 'broadcast'",
+      signed.txid,
+      tx.settlementId,
+      tx.idx,
+    ),
     versionStatement(db, tx.settlementId, tx.idx, tx.version + 1, plan, signed, nowSeconds),
     syncSettlementStatement(db, tx.settlementId, nowSeconds),
   ];
@@ -703,7 +722,7 @@ export async function payoutCandidates(
      FROM ledger_balances b JOIN channels c ON b.account = 'refund_owed:' || c.id
      WHERE b.account LIKE 'refund_owed:%' AND b.balance_msat > 0
      ORDER BY c.id LIMIT ?`,
-    limit,
+    Math.max(0, limit - merchants.length),
   );
   return [
     ...merchants.map((r) => ({
@@ -719,4 +738,10 @@ export async function payoutCandidates(
       availableMsat: BigInt(n(r.balance)),
     })),
   ];
+}
+
+/** True when a txid is one of the hub's settlement transactions (any version). */
+export async function isSettlementTxid(db: Db, txid: string): Promise<boolean> {
+  const [row] = await all(db, "SELECT 1 AS found FROM settlement_tx_versions WHERE txid = ?", txid);
+  return row !== undefined;
 }
