@@ -29,8 +29,8 @@ CREATE INDEX hub_utxos_status ON hub_utxos(status, value_sat);
 
 CREATE TABLE settlements (
   id TEXT PRIMARY KEY NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('planned', 'signed', 'broadcast', 'confirmed', 'final')),
-  -- 1 while not final, NULL after: the UNIQUE constraint allows one settlement in flight at a time
+  status TEXT NOT NULL CHECK (status IN ('planned', 'signed', 'broadcast', 'confirmed', 'final', 'abandoned')),
+  -- 1 while not done (final, or abandoned when a payer's refund took an input), NULL after: the UNIQUE constraint allows one settlement in flight at a time
   active INTEGER UNIQUE CHECK (active IS NULL OR active = 1),
   merkle_root TEXT NOT NULL,
   total_liabilities_msat INTEGER NOT NULL CHECK (total_liabilities_msat >= 0),
@@ -40,14 +40,15 @@ CREATE TABLE settlements (
   close_count INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   final_at INTEGER,
-  CHECK ((status = 'final') = (active IS NULL)),
-  CHECK ((status = 'final') = (final_at IS NOT NULL))
+  CHECK ((status IN ('final', 'abandoned')) = (active IS NULL)),
+  CHECK ((status IN ('final', 'abandoned')) = (final_at IS NOT NULL))
 );
 
 CREATE TABLE settlement_txs (
   settlement_id TEXT NOT NULL REFERENCES settlements(id),
   idx INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('planned', 'signed', 'broadcast', 'confirmed', 'final')),
+  -- abandoned: an input was spent by someone else (a payer's CLTV refund), so no version can confirm
+  status TEXT NOT NULL CHECK (status IN ('planned', 'signed', 'broadcast', 'confirmed', 'final', 'abandoned')),
   -- the current version's plan (JSON, amounts as decimal strings): inputs, outputs, fee
   plan TEXT NOT NULL,
   -- 0 for the first; each fee bump adds one (same inputs, only the change shrinks)
@@ -96,7 +97,8 @@ CREATE TABLE payouts (
   amount_sat INTEGER NOT NULL CHECK (amount_sat > 0),
   fee_share_sat INTEGER NOT NULL CHECK (fee_share_sat >= 0),
   debit_msat INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('pending', 'broadcast', 'confirmed')),
+  -- failed: its transaction was abandoned; the amount went back to the balance it came from
+  status TEXT NOT NULL CHECK (status IN ('pending', 'broadcast', 'confirmed', 'failed')),
   txid TEXT,
   created_at INTEGER NOT NULL,
   broadcast_at INTEGER,

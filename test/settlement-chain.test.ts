@@ -166,3 +166,56 @@ describe("settlement against the chain's bad days", () => {
     expect(await ledgerViolations()).toEqual([]);
   });
 });
+
+describe("when a payer's refund takes an input first", () => {
+  it("abandons the settlement: payouts back on the books, coins back in the wallet, and paid once by the next", {
+    timeout: 180_000,
+  }, async () => {
+    await fundHubWallet(h, 20_000_000);
+    const payer = await openChannel(h, 300_000);
+    const shop = await paidMerchant("Abandon Shop", 100_000_000, payer);
+    const balance = (await h.call("GET", "/v1/balance", { key: shop.key })).body.available_msat as number;
+    const channel = await client.channel(payer.channelId);
+    await mineTo(channel.refund_locktime - 6);
+    const start = await chain.tipHeight();
+    const planned = (await settle()).body.planned as string;
+    const first = (await txRow(planned))!;
+    expect(await client.channel(payer.channelId)).toMatchObject({
+      status: "closing",
+      close_reason: "expiring",
+    });
+    // The hub's transaction never gets mined (as if stuck), and at refund_locktime the payer's
+    // CLTV refund is mined instead: the node drops the hub's transaction as a conflict.
+    await call("prioritisetransaction", [first.txid, 0, -first.fee_sat]);
+    await mineTo(channel.refund_locktime);
+    const refund = await payer.wallet.buildRefund(payer.channelId, 2);
+    await mineBlockWith([refund.hex]);
+    expect(await mempool()).not.toContain(first.txid);
+
+    const run = await settle();
+    expect(run.body.steps).toContain(`${planned}:0 abandoned: an input was spent elsewhere`);
+    expect((await h.call("GET", `/v1/settlements/${planned}`)).body.status).toBe("abandoned");
+    const [failed] = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data;
+    expect(failed).toMatchObject({ status: "failed", settlement_id: planned });
+    expect((await h.call("GET", "/v1/balance", { key: shop.key })).body.available_msat).toBe(balance);
+    expect((await client.channel(payer.channelId)).status).toBe("refunded");
+    const hubView = (await h.call("GET", "/v1/admin/hub", { key: OPERATOR })).body;
+    expect(hubView.wallet.reserved_sat).toBe(0);
+    expect(await ledgerViolations()).toEqual([]);
+
+    // The next settlement pays the merchant; on the whole chain it is paid exactly once.
+    const next = (await settle()).body.planned as string;
+    expect(next).toMatch(/^stl_/);
+    await mine(1);
+    await settle();
+    await mine(1);
+    expect((await settle()).body.active).toBeNull();
+    const payouts = (await h.call("GET", "/v1/payouts", { key: shop.key })).body.data;
+    const paid = payouts.find((p: { status: string }) => p.status === "confirmed");
+    expect(paid).toMatchObject({ settlement_id: next });
+    expect(await outputsPaying(shop.payout.script, start + 1)).toEqual([
+      { txid: paid.txid, vout: paid.vout, valueSat: BigInt(paid.amount_sat) },
+    ]);
+    expect(await ledgerViolations()).toEqual([]);
+  });
+});

@@ -69,7 +69,7 @@ it("every event type arrives at the endpoints that should get it, signed, with t
   // payout.*: settlement writes these in its own batches; here they go through the same outbox.
   const db = openDb(env.DB);
   const payout = { id: "po_test", object: "payout", amount_msat: 1_000_000 };
-  for (const type of ["payout.pending", "payout.broadcast", "payout.confirmed"] as const) {
+  for (const type of ["payout.pending", "payout.broadcast", "payout.confirmed", "payout.failed"] as const) {
     clock.advanceSeconds(1);
     await runBatch(db, [
       insertEventStatement(db, {

@@ -99,14 +99,22 @@ async function consequences(
   return [];
 }
 
+/** The guarded transition `from → next` with its event and journal, for the caller's batch. */
+export async function transitionWithConsequences(
+  db: Db,
+  from: Channel,
+  next: Channel,
+  config: Config,
+  at: At,
+): Promise<Statement[]> {
+  return [...transitionStatements(db, from, next), ...(await consequences(db, from, next, config, at))];
+}
+
 /** Persists `from → next` with its consequences; false when someone else changed the channel first. */
 async function persist(db: Db, from: Channel, next: Channel, config: Config, at: At): Promise<boolean> {
   if (next === from) return true;
   try {
-    await runBatch(db, [
-      ...transitionStatements(db, from, next),
-      ...(await consequences(db, from, next, config, at)),
-    ]);
+    await runBatch(db, await transitionWithConsequences(db, from, next, config, at));
     return true;
   } catch (e) {
     if (isGuardAbort(e)) return false;

@@ -200,3 +200,19 @@ export async function channelsPastLocktime(db: Db, tipHeight: number, limit: num
     .all();
   return rows.map(fromRow);
 }
+
+/**
+ * Guarded: an abandoned settlement lets go of a channel whose output is still unspent: back to
+ * `open` (or `closing` when its payer had asked), free for the next settlement to close.
+ */
+export const releasedStatements = (db: Db, channel: Channel, settlementId: string): Statement[] => [
+  rawStatement(
+    db,
+    `UPDATE channels SET status = ?, settlement_id = NULL, close_reason = NULL
+     WHERE id = ? AND status = 'closing' AND settlement_id = ?`,
+    channel.closeReason === "requested" ? "closing" : "open",
+    channel.id,
+    settlementId,
+  ),
+  guardChanged(db, "channel_changed"),
+];

@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "payout.pending",
   "payout.broadcast",
   "payout.confirmed",
+  "payout.failed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -95,6 +95,13 @@ export const payoutPlanned = (payoutId: string, fromAccount: string, debitMsat: 
     { account: account.payout(payoutId), amountMsat: debitMsat },
   ]);
 
+/** A payout's transaction was abandoned: the amount goes back to the balance it came from. */
+export const payoutFailed = (payoutId: string, toAccount: string, debitMsat: bigint, at: number) =>
+  journal(`payout_failed:${payoutId}`, at, [
+    { account: account.payout(payoutId), amountMsat: -debitMsat },
+    { account: toAccount, amountMsat: debitMsat },
+  ]);
+
 /** A payout is final on chain: the amount left, the payee's fee share went to the miners. */
 export const payoutFinal = (payoutId: string, amountSat: bigint, feeShareSat: bigint, at: number) =>
   journal(`payout_final:${payoutId}`, at, [

@@ -7,7 +7,14 @@
 import { ChainError, type ChainBackend } from "../chain/backend";
 import { DUST_LIMIT_SAT } from "../chain/channel";
 import { p2wpkh } from "../chain/script";
-import { channelsToClose, closedStatements, closePlannedStatements, getChannel } from "../channels/store";
+import { transitionWithConsequences } from "../channels/service";
+import {
+  channelsToClose,
+  closedStatements,
+  closePlannedStatements,
+  getChannel,
+  releasedStatements,
+} from "../channels/store";
 import { renderChannel } from "../channels/view";
 import type { Config } from "../config";
 import { domainError, type DomainError } from "../core/errors";
@@ -18,13 +25,21 @@ import { bytesToHex } from "../crypto";
 import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventIfChangedStatement, insertEventStatement } from "../events/store";
-import { channelClosed, hubDeposit, payoutFinal, payoutPlanned, settlementFee } from "../ledger/rules";
+import {
+  channelClosed,
+  hubDeposit,
+  payoutFailed,
+  payoutFinal,
+  payoutPlanned,
+  settlementFee,
+} from "../ledger/rules";
 import { equityOf, journalStatements, liabilityBalances } from "../ledger/store";
 import { bumpedFeeSat, signPlannedTx, withFee } from "./build";
 import { planSettlement } from "./plan";
 import { closeReasonOf, type Seen, settlementDue, toCloseCandidate, watch } from "./rules";
 import { hubCostMsat, type SkipReason } from "./settlement";
 import {
+  abandonTxStatements,
   activeSettlement,
   availableCoins,
   broadcastFailedStatement,
@@ -42,8 +57,10 @@ import {
   payoutBroadcastStatement,
   payoutCandidates,
   payoutConfirmedStatements,
+  payoutFailedStatements,
   payoutsOf,
   type PayoutRow,
+  releaseCoinStatements,
   reorgedStatements,
   releaseLease,
   reserveCoinStatements,
@@ -315,6 +332,7 @@ async function stepTx(
     case "confirmed":
       return observe(deps, settlement, tx, tipHeight);
     case "final":
+    case "abandoned":
       return null;
   }
 }
@@ -370,7 +388,9 @@ async function send(
       if (!live.some((seen) => seen !== null)) {
         // Nothing of it is on the node. A fee the node now finds too low calls for a bump; any
         // other refusal (a node warming up, an input it cannot see yet) waits for the next run.
-        if (!mayBump || !refusedForFee(e)) return null;
+        if (!refusedForFee(e))
+          return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
+        if (!mayBump) return null;
         return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused its fee" : null;
       }
     }
@@ -439,7 +459,8 @@ async function observe(
       } catch (e) {
         if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
         await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
-        if (!refusedForFee(e)) return null;
+        if (!refusedForFee(e))
+          return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
         return (await bump(deps, tx, tipHeight)) ? "bumped after a rebroadcast refused for its fee" : null;
       }
     }
@@ -484,6 +505,58 @@ async function bump(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number
   const bumped = (await settlementTxs(db, tx.settlementId)).find((t) => t.idx === tx.idx)!;
   await send(deps, bumped, tipHeight, false);
   return true;
+}
+
+/**
+ * When none of a transaction's versions is on the node and one of its inputs is spent, someone
+ * else spent it — a payer's CLTV refund after refund_locktime, the only input not the hub's own —
+ * and no version can ever confirm. Abandon it in one batch: payouts failed and their amounts back
+ * on the balances they came from, coins back in the wallet, channels whose output is still there
+ * released for the next settlement, the refunded one booked as refunded (the hub's loss).
+ */
+async function abandonIfConflicted(deps: SettlementDeps, tx: SettlementTxRow): Promise<boolean> {
+  const { db, chain, config } = deps;
+  const spent = new Set<string>();
+  for (const input of tx.plan.inputs) {
+    if (!(await chain.isUnspent(input.txid, input.vout))) spent.add(`${input.txid}:${input.vout}`);
+  }
+  if (spent.size === 0) return false;
+  const now = seconds(deps);
+  const at = { nowMs: deps.nowMs, random: deps.random };
+  const statements: Statement[] = [...abandonTxStatements(db, tx)];
+  for (const payout of await payoutsOf(db, tx.settlementId, tx.idx)) {
+    const from =
+      payout.kind === "merchant" ? `merchant:${payout.merchantId}` : `refund_owed:${payout.channelId}`;
+    statements.push(
+      ...payoutFailedStatements(db, payout.id),
+      ...journalStatements(db, payoutFailed(payout.id, from, payout.debitMsat, now)),
+    );
+    if (payout.merchantId) {
+      const failed: PayoutRow = { ...payout, status: "failed" };
+      statements.push(
+        insertEventStatement(
+          db,
+          event(deps, "payout.failed", payout.merchantId, payout.id, renderPayout(failed, config.network)),
+        ),
+      );
+    }
+  }
+  for (const input of tx.plan.inputs) {
+    if (input.kind === "hub") {
+      statements.push(...releaseCoinStatements(db, input, tx.settlementId));
+      continue;
+    }
+    const channel = await getChannel(db, input.channelId);
+    if (!channel) throw new Error(`settlement ${tx.settlementId} holds unknown channel ${input.channelId}`);
+    if (spent.has(`${input.txid}:${input.vout}`)) {
+      const gone = { ...channel, status: "refunded" as const, closedAt: now };
+      statements.push(...(await transitionWithConsequences(db, channel, gone, config, at)));
+    } else {
+      statements.push(...releasedStatements(db, channel, tx.settlementId));
+    }
+  }
+  statements.push(syncSettlementStatement(db, tx.settlementId, now));
+  return tryBatch(db, statements);
 }
 
 /**

@@ -4,15 +4,24 @@
  * planned → signed → broadcast ⇄ confirmed → final. A planned transaction has its inputs and
  * outputs fixed (persisted before anything is signed); signed has raw bytes and txid persisted
  * before broadcast; a reorg takes confirmed back to broadcast; final is booked in the ledger.
+ * abandoned: someone else spent one of its inputs (a payer's CLTV refund), so no version can
+ * ever confirm; its payouts went back to their balances and its coins back to the wallet.
  */
-export const SETTLEMENT_TX_STATUSES = ["planned", "signed", "broadcast", "confirmed", "final"] as const;
+export const SETTLEMENT_TX_STATUSES = [
+  "planned",
+  "signed",
+  "broadcast",
+  "confirmed",
+  "final",
+  "abandoned",
+] as const;
 export type SettlementTxStatus = (typeof SETTLEMENT_TX_STATUSES)[number];
 
 /** A settlement is as far as its least advanced transaction; final when all are. */
 export const SETTLEMENT_STATUSES = SETTLEMENT_TX_STATUSES;
 export type SettlementStatus = SettlementTxStatus;
 
-export const PAYOUT_STATUSES = ["pending", "broadcast", "confirmed"] as const;
+export const PAYOUT_STATUSES = ["pending", "broadcast", "confirmed", "failed"] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
 /** Why a channel is closed by the hub. */

@@ -469,10 +469,11 @@ export const syncSettlementStatement = (db: Db, settlementId: string, nowSeconds
     db,
     `UPDATE settlements SET
        status = s.next,
-       active = CASE WHEN s.next = 'final' THEN NULL ELSE 1 END,
-       final_at = CASE WHEN s.next = 'final' THEN COALESCE(final_at, ?) ELSE NULL END
+       active = CASE WHEN s.next IN ('final', 'abandoned') THEN NULL ELSE 1 END,
+       final_at = CASE WHEN s.next IN ('final', 'abandoned') THEN COALESCE(final_at, ?) ELSE NULL END
      FROM (SELECT CASE MIN(${STATUS_ORDER}) WHEN 0 THEN 'planned' WHEN 1 THEN 'signed' WHEN 2 THEN 'broadcast'
-             WHEN 3 THEN 'confirmed' ELSE 'final' END AS next
+             WHEN 3 THEN 'confirmed'
+             ELSE CASE WHEN SUM(status = 'final') > 0 THEN 'final' ELSE 'abandoned' END END AS next
            FROM settlement_txs WHERE settlement_id = ?) AS s
      WHERE settlements.id = ?`,
     nowSeconds,
@@ -745,3 +746,41 @@ export async function isSettlementTxid(db: Db, txid: string): Promise<boolean> {
   const [row] = await all(db, "SELECT 1 AS found FROM settlement_tx_versions WHERE txid = ?", txid);
   return row !== undefined;
 }
+
+/** Guarded: no version of this transaction can ever confirm (an input was spent by someone else). */
+export const abandonTxStatements = (db: Db, tx: SettlementTxRow): Statement[] => [
+  rawStatement(
+    db,
+    `UPDATE settlement_txs SET status = 'abandoned', last_error = 'an input was spent by another transaction'
+     WHERE settlement_id = ? AND idx = ? AND status IN ('planned', 'signed', 'broadcast')`,
+    tx.settlementId,
+    tx.idx,
+  ),
+  guardChanged(db, "settlement_tx_changed"),
+];
+
+/** Guarded: a payout whose transaction was abandoned. */
+export const payoutFailedStatements = (db: Db, payoutId: string): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE payouts SET status = 'failed' WHERE id = ? AND status IN ('pending', 'broadcast')",
+    payoutId,
+  ),
+  guardChanged(db, "payout_changed"),
+];
+
+/** Guarded: a coin an abandoned transaction had reserved is the wallet's to spend again. */
+export const releaseCoinStatements = (
+  db: Db,
+  coin: { txid: string; vout: number },
+  settlementId: string,
+): Statement[] => [
+  rawStatement(
+    db,
+    "UPDATE hub_utxos SET status = 'available', settlement_id = NULL WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?",
+    coin.txid,
+    coin.vout,
+    settlementId,
+  ),
+  guardChanged(db, "hub_coin_not_reserved"),
+];
