@@ -60,15 +60,14 @@ import {
   payoutFailedStatements,
   payoutsOf,
   type PayoutRow,
-  releaseCoinStatements,
   reorgedStatements,
   releaseLease,
   reserveCoinStatements,
+  reservedCoinStatements,
   type SettlementRow,
   type SettlementTxRow,
   settlementTxs,
   signedStatements,
-  spendCoinStatements,
   syncSettlementStatement,
   takeLease,
   txVersions,
@@ -543,7 +542,7 @@ async function abandonIfConflicted(deps: SettlementDeps, tx: SettlementTxRow): P
   }
   for (const input of tx.plan.inputs) {
     if (input.kind === "hub") {
-      statements.push(...releaseCoinStatements(db, input, tx.settlementId));
+      statements.push(...reservedCoinStatements(db, input, tx.settlementId, "released"));
       continue;
     }
     const channel = await getChannel(db, input.channelId);
@@ -592,7 +591,7 @@ async function finalize(
   let leftToHubMsat = 0n;
   for (const input of plan.inputs) {
     if (input.kind === "hub") {
-      statements.push(...spendCoinStatements(db, input, tx.settlementId));
+      statements.push(...reservedCoinStatements(db, input, tx.settlementId, "spent"));
       continue;
     }
     const channel = await getChannel(db, input.channelId);

@@ -400,15 +400,22 @@ export const reserveCoinStatements = (db: Db, coin: HubCoin, settlementId: strin
   guardChanged(db, "hub_coin_not_available"),
 ];
 
-/** Guarded: marks a reserved coin spent by the settlement's confirmed transaction. */
-export const spendCoinStatements = (
+/**
+ * Guarded: a coin a settlement reserved is spent (its transaction is final) or released (its
+ * transaction was abandoned: the wallet's to spend again).
+ */
+export const reservedCoinStatements = (
   db: Db,
   coin: { txid: string; vout: number },
   settlementId: string,
+  outcome: "spent" | "released",
 ): Statement[] => [
   rawStatement(
     db,
-    "UPDATE hub_utxos SET status = 'spent' WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?",
+    `UPDATE hub_utxos SET status = ?, settlement_id = CASE WHEN ? = 'spent' THEN settlement_id END
+     WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?`,
+    outcome === "spent" ? "spent" : "available",
+    outcome,
     coin.txid,
     coin.vout,
     settlementId,
@@ -767,20 +774,4 @@ export const payoutFailedStatements = (db: Db, payoutId: string): Statement[] =>
     payoutId,
   ),
   guardChanged(db, "payout_changed"),
-];
-
-/** Guarded: a coin an abandoned transaction had reserved is the wallet's to spend again. */
-export const releaseCoinStatements = (
-  db: Db,
-  coin: { txid: string; vout: number },
-  settlementId: string,
-): Statement[] => [
-  rawStatement(
-    db,
-    "UPDATE hub_utxos SET status = 'available', settlement_id = NULL WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?",
-    coin.txid,
-    coin.vout,
-    settlementId,
-  ),
-  guardChanged(db, "hub_coin_not_reserved"),
 ];
