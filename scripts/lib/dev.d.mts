@@ -1,9 +1,18 @@
 // Types for dev.mjs (plain ESM so `npm start` helpers need no build step).
 export const ROOT: string;
 export function readDevVars(path?: string): Record<string, string>;
-export function ensureDevVars(defaults?: Record<string, string>): Record<string, string>;
+export function ensureDevVars(
+  defaults?: Record<string, string>,
+  options?: { path?: string; current?: Record<string, string> },
+): Record<string, string>;
 export function applyMigrations(persistTo?: string): void;
-export function startWorker(options?: { port?: number; persistTo?: string; quiet?: boolean }): Promise<{
+export function writeEnvFile(path: string, vars: Record<string, string>): string;
+export function startWorker(options?: {
+  port?: number;
+  persistTo?: string;
+  quiet?: boolean;
+  envFile?: string;
+}): Promise<{
   url: string;
   child: import("node:child_process").ChildProcess;
   stop(): void;
@@ -13,5 +22,5 @@ export function api(
   path: string,
   options?: { method?: string; token?: string; body?: unknown },
 ): Promise<{ status: number; body: any }>;
-export function writeDevJson(data: unknown): string;
-export function readDevJson(): any;
+export function writeDevJson(data: unknown, dir?: string): string;
+export function readDevJson(dir?: string): any;

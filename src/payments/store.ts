@@ -1,5 +1,5 @@
 /** The only module that reads and writes payments and refunds. */
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Channel } from "../channels/channel";
 import { fromRow as channelFromRow } from "../channels/store";
 import { type Db, guardChanged, rawStatement, type Statement, statement } from "../db/client";
@@ -19,18 +19,21 @@ const fromRow = (row: Row): Payment => ({
   refundedMsat: BigInt(row.refundedMsat),
 });
 
-/** Statement inserting a payment (unique per invoice and per channel state). */
-export const insertPaymentStatement = (db: Db, p: Payment): Statement =>
-  statement(
-    db,
-    db.insert(payments).values({
-      ...p,
-      amountMsat: Number(p.amountMsat),
-      feeMsat: Number(p.feeMsat),
-      payerBalanceMsat: Number(p.payerBalanceMsat),
-      refundedMsat: Number(p.refundedMsat),
-    }),
-  );
+const PAYMENT_FIELDS = Object.entries(getTableColumns(payments));
+const INSERT_PAYMENT = `INSERT INTO payments (${PAYMENT_FIELDS.map(([, c]) => `"${c.name}"`).join(", ")})
+  VALUES (${PAYMENT_FIELDS.map(() => "?").join(", ")})`;
+
+/** Statement inserting a payment (unique per invoice and per channel state); prepared SQL, built once. */
+export function insertPaymentStatement(db: Db, p: Payment): Statement {
+  const row: Row = {
+    ...p,
+    amountMsat: Number(p.amountMsat),
+    feeMsat: Number(p.feeMsat),
+    payerBalanceMsat: Number(p.payerBalanceMsat),
+    refundedMsat: Number(p.refundedMsat),
+  };
+  return rawStatement(db, INSERT_PAYMENT, ...PAYMENT_FIELDS.map(([property]) => row[property as keyof Row]));
+}
 
 /** What a payment decision reads. */
 export interface PaymentInputs {
@@ -43,6 +46,20 @@ export interface PaymentInputs {
   readonly previous: Payment | null;
 }
 
+/** `"column" AS "property", …` of a table: raw SQL whose rows are the drizzle row type. */
+const columnsOf = (table: Parameters<typeof getTableColumns>[0]) =>
+  Object.entries(getTableColumns(table))
+    .map(([property, column]) => `"${column.name}" AS "${property}"`)
+    .join(", ");
+
+// Built once: the hot path runs these as prepared SQL, with no query building per request.
+const READ_INVOICE = `SELECT ${columnsOf(invoices)} FROM invoices WHERE bolt11 = ?1`;
+const READ_MERCHANT = `SELECT ${columnsOf(merchants)} FROM merchants
+  WHERE id = (SELECT merchant_id FROM invoices WHERE bolt11 = ?1)`;
+const READ_CHANNEL = `SELECT ${columnsOf(channels)},
+  (SELECT value FROM hub_state WHERE key = 'tip_height') AS "knownTipHeight" FROM channels WHERE id = ?1`;
+const READ_PAYMENT = `SELECT ${columnsOf(payments)} FROM payments WHERE channel_id = ?1 AND seq = ?2`;
+
 /**
  * Everything a payment decision needs, read in one D1 batch: one round trip instead of four, and
  * one consistent snapshot (a D1 batch is a transaction). BOLT11 strings are stored lower-case.
@@ -52,42 +69,32 @@ export async function paymentInputs(
   request: { bolt11: string; channelId: string; seq: number },
 ): Promise<PaymentInputs> {
   const bolt11 = request.bolt11.toLowerCase();
-  // No joins: drizzle maps batched rows by column name, and joined tables share names (id, …).
-  const [invoiceRows, merchantRows, channelRows, previousRows] = await db.batch([
-    db.select().from(invoices).where(eq(invoices.bolt11, bolt11)).limit(1),
-    db
-      .select()
-      .from(merchants)
-      .where(eq(merchants.id, sql`(SELECT merchant_id FROM invoices WHERE bolt11 = ${bolt11})`))
-      .limit(1),
-    db
-      .select({
-        channel: channels,
-        tipHeight: sql<number | null>`(SELECT value FROM hub_state WHERE key = 'tip_height')`.as(
-          "known_tip_height",
-        ),
-      })
-      .from(channels)
-      .where(eq(channels.id, request.channelId))
-      .limit(1),
-    db
-      .select()
-      .from(payments)
-      .where(and(eq(payments.channelId, request.channelId), eq(payments.seq, request.seq)))
-      .limit(1),
+  const d1 = db.$client;
+  const [invoiceRows, merchantRows, channelRows, previousRows] = await d1.batch([
+    d1.prepare(READ_INVOICE).bind(bolt11),
+    d1.prepare(READ_MERCHANT).bind(bolt11),
+    d1.prepare(READ_CHANNEL).bind(request.channelId),
+    d1.prepare(READ_PAYMENT).bind(request.channelId, request.seq),
   ]);
-  const invoiceRow = invoiceRows[0];
-  const merchant = merchantRows[0];
-  const channelRow = channelRows[0];
-  const previousRow = previousRows[0];
+  const invoiceRow = invoiceRows?.results[0] as typeof invoices.$inferSelect | undefined;
+  const merchant = merchantRows?.results[0] as typeof merchants.$inferSelect | undefined;
+  const channelRow = channelRows?.results[0] as
+    | (typeof channels.$inferSelect & { knownTipHeight: number | null })
+    | undefined;
+  const previousRow = previousRows?.results[0] as Row | undefined;
   if (invoiceRow && !merchant) throw new Error(`invoice ${invoiceRow.id} has no merchant`);
   return {
     invoice: invoiceRow && merchant ? { invoice: invoiceFromRow(invoiceRow), merchant } : null,
-    channel: channelRow ? channelFromRow(channelRow.channel) : null,
-    tipHeight: channelRow?.tipHeight ?? null,
+    channel: channelRow ? channelFromRow(withoutTip(channelRow)) : null,
+    tipHeight: channelRow?.knownTipHeight ?? null,
     previous: previousRow ? fromRow(previousRow) : null,
   };
 }
+
+const withoutTip = ({
+  knownTipHeight: _,
+  ...row
+}: typeof channels.$inferSelect & { knownTipHeight: unknown }) => row;
 
 /** One of a merchant's payments, or null. */
 export async function getPayment(db: Db, merchantId: string, id: string): Promise<Payment | null> {
