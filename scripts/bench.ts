@@ -164,13 +164,13 @@ opened by the hub's on-chain check, each sending its payments one after another 
 before). Every payment is the full thing: the hub finds the invoice, checks the state (seq + 1, balance down
 by exactly the amount, sighash type), verifies the payer's BIP143 signature, signs a receipt, and commits
 channel, invoice, payment, journal and events in one guarded D1 batch. Payers sign their states beforehand
-(as their own devices would), so the figure is the hub's. ${pay.payments.count} timed payments after ${pay.channels * 2}
-warm-up ones; afterwards the merchant's balance counts all ${pay.committed} and \`GET /v1/admin/ledger\` reports the
+(as their own devices would), so the figure is the hub's. ${pay.payments.count} timed payments in ${pay.payments.rounds.length} rounds
+after ${pay.channels * 2} warm-up ones; afterwards the merchant's balance counts all ${pay.committed} and \`GET /v1/admin/ledger\` reports the
 invariant ${pay.ledgerOk ? "holds" : "BROKEN"}.
 
 | metric | value |
 |---|---|
-| throughput | **${pay.payments.perSecond.toFixed(0)} payments/s** |
+| throughput (median round) | **${pay.payments.perSecond.toFixed(0)} payments/s** (rounds: ${pay.payments.rounds.map((r) => r.toFixed(0)).join(", ")}) |
 | latency p50 | ${pay.payments.p50.toFixed(1)} ms |
 | latency p99 | ${pay.payments.p99.toFixed(1)} ms |
 | non-201 responses | ${pay.payments.failures} |
