@@ -120,6 +120,9 @@ const cpuTotalMs = Object.values(pay.cpuMsPerPayment).reduce((a, b) => a + b, 0)
 const workerMs = pay.cpuMsPerPayment["the Worker (workerd: isolate + local D1)"] ?? Number.NaN;
 const cores = cpus().length;
 const verifyMs = 1000 / verify.workerd.libsecp256k1;
+const wranglerMs = Object.entries(pay.cpuMsPerPayment)
+  .filter(([role]) => role.startsWith("wrangler"))
+  .reduce((sum, [, ms]) => sum + ms, 0);
 const cpu = cpus();
 const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${platform()} ${release()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
@@ -211,8 +214,8 @@ Signature verification is ${
 }: at ${verify.workerd.libsecp256k1.toFixed(0)} verifications/s inside workerd it costs ${verifyMs.toFixed(2)} ms of the
 ${workerMs.toFixed(2)} ms the Worker process spends per payment (with noble it would be ${(1000 / verify.workerd.noble).toFixed(2)} ms). The rest of the Worker's time is D1 (the
 local SQLite behind the binding, and the binding's own round trips and JSON), Hono, and request handling.
-And wrangler dev itself costs more CPU per request than the Worker does: its Node process and its proxy
-workerd (above). With ${cpuTotalMs.toFixed(1)} ms of CPU per payment across the processes and ${cores} cores, this machine
+And wrangler dev's own processes (its Node process and its proxy workerd, above) take ${wranglerMs.toFixed(2)} ms per request,
+${wranglerMs > workerMs ? "more than the Worker itself" : "on top of the Worker"}. With ${cpuTotalMs.toFixed(1)} ms of CPU per payment across the processes and ${cores} cores, this machine
 cannot exceed about ${((cores * 1000) / cpuTotalMs).toFixed(0)} payments/s through wrangler dev even when nothing else runs;
 the Worker process alone would allow about ${((cores * 1000) / workerMs).toFixed(0)}/s. In production there is no wrangler
 proxy, the isolates scale out, and D1 is remote (about 1,000 small queries/s per database: DESIGN.md §1),
