@@ -68,7 +68,7 @@ export const nobleEcdsa: Ecdsa = {
 export const signDer = (hash: Uint8Array, secretKey: Uint8Array, ecdsa: Ecdsa = nobleEcdsa): Uint8Array =>
   compactToDer(ecdsa.sign(hash, secretKey));
 
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const N = secp.Point.CURVE().n;
 const bigOf = (bytes: Uint8Array) => BigInt(`0x${bytesToHex(bytes)}`);
 
 /** BIP 146 LOW_S, and both scalars in range: 1 ≤ r < n, 1 ≤ s ≤ n/2 (checked here for every backend). */
