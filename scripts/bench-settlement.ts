@@ -160,7 +160,7 @@ export async function compressionBench() {
         SETTLEMENT_INTERVAL_SECONDS: "0",
         PAYOUT_THRESHOLD_MSAT: "1000000",
       },
-      envFile,
+      { path: envFile },
     );
     applyMigrations(join(dir, "d1"), { quiet: true });
     worker = await startWorker({

@@ -3,10 +3,13 @@
  * .sluice/regtest), mined past segwit with a dev faucet and a funded hub wallet; secrets in
  * .dev.vars; migrations on local D1; the Worker on 127.0.0.1:8787; blocks and cron on intervals;
  * a demo merchant; credentials in .sluice/dev.json. Ctrl-C stops everything it started.
+ *
+ * A second hub beside the first: SLUICE_PORT (Worker), SLUICE_RPC_PORT (regtest RPC) and
+ * SLUICE_STATE_DIR (then the chain, local D1, secrets and dev.json all live in that directory).
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { p2wpkh } from "../src/chain/script";
 import { hexToBytes } from "../src/crypto";
 import { faucetPay } from "../src/dev/faucet";
@@ -24,23 +27,31 @@ import { bcoinP2wpkhAddress, prepareChain, startRegtest } from "./lib/regtest.mj
 
 const CRON_INTERVAL_SECONDS = Number(process.env.SLUICE_CRON_INTERVAL_SECONDS ?? 10);
 const BLOCK_INTERVAL_SECONDS = Number(process.env.SLUICE_BLOCK_INTERVAL_SECONDS ?? 5);
-const RPC_PORT = 18443;
+const WORKER_PORT = Number(process.env.SLUICE_PORT ?? 8787);
+const RPC_PORT = Number(process.env.SLUICE_RPC_PORT ?? 18443);
+const STATE_DIR = process.env.SLUICE_STATE_DIR ? resolve(process.env.SLUICE_STATE_DIR) : undefined;
+const stateDir = STATE_DIR ?? join(ROOT, ".sluice");
 const HUB_WALLET_DEPOSIT_SAT = 1_000_000_000n; // 10 BTC of regtest coins for settlement payouts
 
-const vars = ensureDevVars({
-  BITCOIN_RPC_URL: `http://127.0.0.1:${RPC_PORT}/`,
-  BITCOIN_RPC_USER: "sluice",
-  BITCOIN_RPC_PASSWORD: randomBytes(16).toString("hex"),
-  MIN_CONFIRMATIONS: "1",
-  // Settle every 30 s and call a payout final at 3 blocks (a block every 5 s): the walk-through
-  // sees its payout confirmed within a minute. Production keeps the defaults (10 min, 6 blocks).
-  SETTLEMENT_INTERVAL_SECONDS: "30",
-  SETTLEMENT_CONFIRMATIONS: "3",
-  SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
-});
+// With a state dir, its own env file replaces .dev.vars (wrangler reads only the file it is given).
+const envFile = STATE_DIR ? join(STATE_DIR, "dev.vars") : undefined;
+mkdirSync(stateDir, { recursive: true });
+const vars = ensureDevVars(
+  {
+    BITCOIN_RPC_USER: "sluice",
+    BITCOIN_RPC_PASSWORD: randomBytes(16).toString("hex"),
+    MIN_CONFIRMATIONS: "1",
+    // Settle every 30 s and call a payout final at 3 blocks (a block every 5 s): the walk-through
+    // sees its payout confirmed within a minute. Production keeps the defaults (10 min, 6 blocks).
+    SETTLEMENT_INTERVAL_SECONDS: "30",
+    SETTLEMENT_CONFIRMATIONS: "3",
+    SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
+  },
+  { ...(envFile ? { path: envFile } : {}), current: { BITCOIN_RPC_URL: `http://127.0.0.1:${RPC_PORT}/` } },
+);
 const faucetSecret = hexToBytes(vars.SLUICE_DEV_FAUCET_SECRET!);
 const rpcPassword = vars.BITCOIN_RPC_PASSWORD!;
-const dataDir = join(ROOT, ".sluice/regtest");
+const dataDir = join(stateDir, "regtest");
 mkdirSync(dataDir, { recursive: true });
 
 const node = await startRegtest({ port: RPC_PORT, password: rpcPassword, dataDir });
@@ -55,7 +66,7 @@ process.on("SIGTERM", () => stopAll(0));
 try {
   const height = await prepareChain(node, faucetSecret);
   const rpc = { url: node.url, user: node.user, password: rpcPassword };
-  const previous = readDevJson();
+  const previous = readDevJson(stateDir);
   let hubWalletDeposit = previous?.hub_wallet_deposit;
   if (!hubWalletDeposit) {
     const walletKey = deriveKey(parseSeed(vars.HUB_SEED), "wallet");
@@ -64,8 +75,13 @@ try {
     await node.rpc("generatetoaddress", [1, bcoinP2wpkhAddress(new Uint8Array(32).fill(0xee))]);
   }
 
-  applyMigrations();
-  const worker = await startWorker();
+  const persistTo = STATE_DIR ? join(STATE_DIR, "wrangler") : undefined;
+  applyMigrations(persistTo);
+  const worker = await startWorker({
+    port: WORKER_PORT,
+    ...(persistTo ? { persistTo } : {}),
+    ...(envFile ? { envFile } : {}),
+  });
   stoppers.push(() => worker.stop());
   worker.child.on("exit", (code: number | null) => {
     console.error(`wrangler dev exited (${code}); stopping`);
@@ -96,17 +112,20 @@ try {
   if (registered.status !== 200 && registered.status !== 201)
     throw new Error(`registering the hub wallet deposit failed: ${registered.body?.error?.code}`);
   const info = (await api(worker.url, "/v1/node")).body;
-  const path = writeDevJson({
-    api_url: worker.url,
-    merchant_api_key: merchantKey,
-    operator_token: vars.OPERATOR_TOKEN,
-    network: info.network,
-    bitcoin_rpc_url: node.url,
-    bitcoin_rpc_user: node.user,
-    bitcoin_rpc_password: rpcPassword,
-    faucet_secret: vars.SLUICE_DEV_FAUCET_SECRET,
-    hub_wallet_deposit: hubWalletDeposit,
-  });
+  const path = writeDevJson(
+    {
+      api_url: worker.url,
+      merchant_api_key: merchantKey,
+      operator_token: vars.OPERATOR_TOKEN,
+      network: info.network,
+      bitcoin_rpc_url: node.url,
+      bitcoin_rpc_user: node.user,
+      bitcoin_rpc_password: rpcPassword,
+      faucet_secret: vars.SLUICE_DEV_FAUCET_SECRET,
+      hub_wallet_deposit: hubWalletDeposit,
+    },
+    stateDir,
+  );
 
   const burn = bcoinP2wpkhAddress(new Uint8Array(32).fill(0xee));
   const miner = setInterval(
@@ -128,7 +147,7 @@ Sluice is running at ${worker.url}  (network: ${info.network}, node ${info.node_
   API docs:    ${worker.url}/docs
   checkout:    an invoice's checkout_url (${worker.url}/pay/<inv_…>), or embed ${worker.url}/widget.js
   cron:        every ${CRON_INTERVAL_SECONDS} s
-Try:  npm run sluice -- wallet open --capacity 100000 && npm run sluice -- wallet fund --channel <ch_…>
+Try:  ${STATE_DIR ? `SLUICE_STATE_DIR=${STATE_DIR} ` : ""}npm run sluice -- wallet open --capacity 100000
 Ctrl-C stops everything.`);
 } catch (e) {
   console.error(`npm start failed: ${(e as Error).message}`);

@@ -3,6 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
+import { nobleEcdsa } from "./chain/signature";
 import { channelRoutes } from "./channels/routes";
 import { checkoutRoutes } from "./checkout/routes";
 import { loadConfig } from "./config";
@@ -39,6 +40,7 @@ export function buildApp(deps: AppDeps) {
   app.use("*", async (c, next) => {
     c.set("clock", deps.clock);
     c.set("random", deps.random);
+    c.set("ecdsa", deps.ecdsa ?? nobleEcdsa);
     const config = loadConfig(c.env);
     c.set("config", config);
     c.set("db", openDb(c.env.DB));

@@ -1,11 +1,12 @@
 /** Worker entry: wiring only. */
 import { buildApp } from "./app";
+import { wasmEcdsa } from "./chain/secp256k1-wasm";
 import type { Env } from "./config";
 import { systemClock } from "./core/clock";
 import { runTick } from "./scheduled";
 
 const random = (length: number) => crypto.getRandomValues(new Uint8Array(length));
-const app = buildApp({ clock: systemClock, random });
+const app = buildApp({ clock: systemClock, random, ecdsa: wasmEcdsa });
 
 export default {
   fetch: app.fetch,

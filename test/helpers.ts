@@ -1,6 +1,7 @@
 /** Test harness: the real app over the real D1 (migrations applied), with a clock the test drives. */
 import { env } from "cloudflare:test";
 import { buildApp } from "../src/app";
+import { wasmEcdsa } from "../src/chain/secp256k1-wasm";
 import type { Clock } from "../src/core/clock";
 import { TEST_BINDINGS } from "./bindings";
 
@@ -34,7 +35,7 @@ export interface CallOptions {
 
 /** A client over an app instance sharing the test file's D1 (with extra env, e.g. the regtest node). */
 export function hub(clock: TestClock = testClock(), extraEnv: Partial<Cloudflare.Env> = {}) {
-  const app = buildApp({ clock, random });
+  const app = buildApp({ clock, random, ecdsa: wasmEcdsa });
   const appEnv = { ...env, ...extraEnv };
   async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };

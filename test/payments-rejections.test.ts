@@ -5,9 +5,10 @@ import { bytesToHex, hexToBytes, secp } from "../src/crypto";
 import { openDb } from "../src/db/client";
 import { checkLedger } from "../src/ledger/invariants";
 import { signInvoice } from "../src/lightning/bolt11";
-import { hub, newMerchant, tableCounts, testClock } from "./helpers";
+import { runTick } from "../src/scheduled";
+import { hub, newMerchant, random, tableCounts, testClock } from "./helpers";
 import { openChannel, signedPayment } from "./payers";
-import { CHAIN_ENV } from "./regtest";
+import { CHAIN_ENV, mineTo } from "./regtest";
 
 const clock = testClock();
 const h = hub(clock, CHAIN_ENV);
@@ -253,6 +254,25 @@ describe("every rejection has its code, and nothing changes", () => {
     });
     expect(pending.status).toBe(409);
     expect(pending.body.error.code).toBe("channel_not_open");
+  });
+
+  it("accepts payments until the known tip is close_margin_blocks from refund_locktime, then channel_closing", async () => {
+    const late = await openChannel(h, 50_000);
+    const { refund_locktime: locktime } = await late.client.channel(late.channelId);
+    const margin = 6; // CHANNEL_CLOSE_MARGIN_BLOCKS in test/bindings.ts
+    await mineTo(locktime - margin - 1);
+    await runTick(h.env, clock, random); // the cron records the tip the payment check reads
+    await late.wallet.pay(late.client, (await newInvoice(2_000)).bolt11, { channelId: late.channelId });
+    await mineTo(locktime - margin);
+    await runTick(h.env, clock, random);
+    const body = await signedPayment(late.wallet, late.channelId, (await newInvoice()).bolt11, 5_000);
+    const before = await tableCounts();
+    const res = await h.call("POST", "/v1/payments", { body });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({
+      status: 409,
+      code: "channel_closing",
+    });
+    expect(await tableCounts()).toEqual(before);
   });
 
   it("leaves the ledger balanced after all of that", async () => {

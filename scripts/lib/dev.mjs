@@ -20,10 +20,11 @@ export function readDevVars(path = join(ROOT, ".dev.vars")) {
 }
 
 /**
- * Creates .dev.vars (or the env file at `path`) with a fresh HUB_SEED and OPERATOR_TOKEN (and any
- * `defaults`) for the keys it lacks; existing values are kept. Never prints them.
+ * Creates .dev.vars (or `path`) with a fresh HUB_SEED and OPERATOR_TOKEN (and any `defaults`) for
+ * the keys it lacks; existing values are kept, except those in `current`, which always win (e.g.
+ * the RPC URL of the node just started). Never prints them.
  */
-export function ensureDevVars(defaults = {}, path = join(ROOT, ".dev.vars")) {
+export function ensureDevVars(defaults = {}, { path = join(ROOT, ".dev.vars"), current = {} } = {}) {
   const vars = readDevVars(path);
   const wanted = {
     HUB_SEED: randomBytes(32).toString("hex"),
@@ -31,17 +32,22 @@ export function ensureDevVars(defaults = {}, path = join(ROOT, ".dev.vars")) {
     DEV_MODE: "true",
     ...defaults,
   };
-  const merged = { ...wanted, ...vars };
-  if (Object.keys(wanted).some((k) => vars[k] === undefined)) {
-    writeFileSync(
-      path,
-      `${Object.entries(merged)
-        .map(([k, v]) => `${k}="${v}"`)
-        .join("\n")}\n`,
-      { mode: 0o600 },
-    );
-  }
+  const merged = { ...wanted, ...vars, ...current };
+  const stale = Object.entries(current).some(([k, v]) => vars[k] !== v);
+  if (stale || Object.keys(wanted).some((k) => vars[k] === undefined)) writeEnvFile(path, merged);
   return merged;
+}
+
+/** Writes a dotenv file (mode 600: it holds secrets) for `startWorker({envFile})`. */
+export function writeEnvFile(path, vars) {
+  writeFileSync(
+    path,
+    `${Object.entries(vars)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
+  return path;
 }
 
 /** Applies migrations/ to the local D1 database (idempotent); `quiet` hides wrangler's output. */
@@ -58,9 +64,9 @@ export function applyMigrations(persistTo, { quiet = false } = {}) {
 
 /**
  * Starts `wrangler dev` on host:port in its own process group; resolves once /healthz answers.
- * `envFile` (written by ensureDevVars) replaces .dev.vars, so tests can run their own Worker.
+ * `envFile` replaces .dev.vars (wrangler reads only the given file), so several hubs can run side by side.
  */
-export async function startWorker({ port = 8787, persistTo, envFile, quiet = false } = {}) {
+export async function startWorker({ port = 8787, persistTo, quiet = false, envFile } = {}) {
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled"];
   if (persistTo) args.push("--persist-to", persistTo);
   if (envFile) args.push("--env-file", envFile);
@@ -103,16 +109,15 @@ export async function api(url, path, { method = "GET", token, body } = {}) {
   return { status: res.status, body: json };
 }
 
-/** Writes .sluice/dev.json (mode 600: it holds credentials). */
-export function writeDevJson(data) {
-  const dir = join(ROOT, ".sluice");
+/** Writes .sluice/dev.json, or dev.json in `dir` (mode 600: it holds credentials). */
+export function writeDevJson(data, dir = join(ROOT, ".sluice")) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "dev.json"), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   return join(dir, "dev.json");
 }
 
-/** Reads .sluice/dev.json, or null. */
-export function readDevJson() {
-  const path = join(ROOT, ".sluice/dev.json");
+/** Reads .sluice/dev.json (or dev.json in `dir`), or null. */
+export function readDevJson(dir = join(ROOT, ".sluice")) {
+  const path = join(dir, "dev.json");
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : null;
 }

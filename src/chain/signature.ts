@@ -1,5 +1,5 @@
 /** ECDSA as Bitcoin uses it: strict DER (BIP 66), low S (BIP 146), over 32-byte hashes. */
-import { concatBytes, secp, sha256, utf8ToBytes } from "../crypto";
+import { bytesToHex, concatBytes, secp, sha256, utf8ToBytes } from "../crypto";
 
 /** Compact r ‖ s (64 bytes) to DER. */
 export function compactToDer(compact: Uint8Array): Uint8Array {
@@ -40,19 +40,57 @@ export function derToCompact(der: Uint8Array): Uint8Array | null {
   return rFixed && sFixed ? concatBytes(rFixed, sFixed) : null;
 }
 
-/** Signs a 32-byte hash; returns low-S DER (without a sighash byte). */
-export const signDer = (hash: Uint8Array, secretKey: Uint8Array): Uint8Array =>
-  compactToDer(secp.sign(hash, secretKey, { prehash: false, lowS: true }));
+/**
+ * An ECDSA backend over 32-byte hashes and compact r ‖ s signatures: `nobleEcdsa` (pure JS, runs
+ * anywhere) or `wasmEcdsa` (libsecp256k1 compiled to WebAssembly, in the Worker: secp256k1-wasm.ts).
+ * Both sign deterministically (RFC 6979) with low S, so they produce the same bytes.
+ */
+export interface Ecdsa {
+  /** False for anything but a valid signature (never throws). */
+  verify(compact: Uint8Array, hash: Uint8Array, pubkey: Uint8Array): boolean;
+  /** RFC 6979, low S. */
+  sign(hash: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
 
-/** True only for a strictly DER-encoded, low-S signature by `pubkey` over `hash`. */
-export function verifyDerLowS(signature: Uint8Array, hash: Uint8Array, pubkey: Uint8Array): boolean {
+/** @noble/secp256k1 (Node, browsers, the Worker). */
+export const nobleEcdsa: Ecdsa = {
+  verify(compact, hash, pubkey) {
+    try {
+      return secp.verify(compact, hash, pubkey, { prehash: false, lowS: true });
+    } catch {
+      return false;
+    }
+  },
+  sign: (hash, secretKey) => secp.sign(hash, secretKey, { prehash: false, lowS: true }),
+};
+
+/** Signs a 32-byte hash; returns low-S DER (without a sighash byte). */
+export const signDer = (hash: Uint8Array, secretKey: Uint8Array, ecdsa: Ecdsa = nobleEcdsa): Uint8Array =>
+  compactToDer(ecdsa.sign(hash, secretKey));
+
+const N = secp.Point.CURVE().n;
+const bigOf = (bytes: Uint8Array) => BigInt(`0x${bytesToHex(bytes)}`);
+
+/** BIP 146 LOW_S, and both scalars in range: 1 ≤ r < n, 1 ≤ s ≤ n/2 (checked here for every backend). */
+function canonicalScalars(compact: Uint8Array): boolean {
+  const r = bigOf(compact.subarray(0, 32));
+  const s = bigOf(compact.subarray(32, 64));
+  return r >= 1n && r < N && s >= 1n && s <= N >> 1n;
+}
+
+/**
+ * True only for a strictly DER-encoded, low-S signature by `pubkey` over `hash`. The strictness
+ * is decided here, before any backend runs, so both verifiers accept exactly the same signatures.
+ */
+export function verifyDerLowS(
+  signature: Uint8Array,
+  hash: Uint8Array,
+  pubkey: Uint8Array,
+  ecdsa: Ecdsa = nobleEcdsa,
+): boolean {
   const compact = derToCompact(signature);
-  if (compact === null) return false;
-  try {
-    return secp.verify(compact, hash, pubkey, { prehash: false, lowS: true });
-  } catch {
-    return false;
-  }
+  if (compact === null || !canonicalScalars(compact)) return false;
+  return ecdsa.verify(compact, hash, pubkey);
 }
 
 /** DESIGN.md §6: the hash a payer signs to authenticate `action` on a channel. */

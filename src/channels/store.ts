@@ -6,7 +6,8 @@ import type { Channel, ChannelStatus } from "./channel";
 
 type Row = typeof channels.$inferSelect;
 
-const fromRow = (row: Row): Channel => ({
+/** A channels row as the domain type (also for reads batched by other use cases). */
+export const fromRow = (row: Row): Channel => ({
   ...row,
   status: row.status as ChannelStatus,
   capacitySat: BigInt(row.capacitySat),

@@ -1,6 +1,6 @@
 /** `sluice` CLI (run with `npm run sluice -- …`): operator commands and the payer wallet. */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { SluiceClient } from "../client/api";
 import { FileStorage } from "../client/node-storage";
 import { ADMIN_USAGE, adminRequest } from "./admin";
@@ -15,8 +15,10 @@ interface DevJson {
   faucet_secret?: string;
 }
 
-const dev: DevJson = existsSync(".sluice/dev.json")
-  ? JSON.parse(readFileSync(".sluice/dev.json", "utf8"))
+/** Where `npm start` keeps dev.json and the CLI its wallet: .sluice, or SLUICE_STATE_DIR for a second hub. */
+const stateDir = process.env.SLUICE_STATE_DIR ?? ".sluice";
+const dev: DevJson = existsSync(join(stateDir, "dev.json"))
+  ? JSON.parse(readFileSync(join(stateDir, "dev.json"), "utf8"))
   : {};
 const apiUrl = process.env.SLUICE_API_URL ?? dev.api_url;
 
@@ -39,7 +41,7 @@ async function admin(args: string[]): Promise<number> {
 
 async function wallet(args: string[]): Promise<number> {
   if (!apiUrl) throw new Error("set SLUICE_API_URL, or run `npm start` first");
-  const path = process.env.SLUICE_WALLET ?? ".sluice/wallet.json";
+  const path = process.env.SLUICE_WALLET ?? join(stateDir, "wallet.json");
   mkdirSync(dirname(path), { recursive: true });
   const rpcUrl = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
   const result = await runWallet(args, {

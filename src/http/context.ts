@@ -1,4 +1,5 @@
 import type { ChainBackend } from "../chain/backend";
+import type { Ecdsa } from "../chain/signature";
 import type { Config, Env } from "../config";
 import type { Clock } from "../core/clock";
 import type { RandomBytes } from "../core/ids";
@@ -26,6 +27,8 @@ export type AppEnv = {
     chain: ChainBackend | null;
     clock: Clock;
     random: RandomBytes;
+    /** ECDSA backend for the payment hot path (strictness is fixed in chain/signature.ts). */
+    ecdsa: Ecdsa;
     principal: Principal | undefined;
     /** Raw JSON body text of a POST/PATCH, kept for the idempotency fingerprint. */
     rawBody: string | undefined;
@@ -36,4 +39,6 @@ export type AppEnv = {
 export interface AppDeps {
   readonly clock: Clock;
   readonly random: RandomBytes;
+  /** The Worker passes libsecp256k1 (chain/secp256k1-wasm.ts); default: noble, which runs anywhere. */
+  readonly ecdsa?: Ecdsa;
 }

@@ -6,7 +6,7 @@ import type { Invoice, InvoiceStatus } from "./invoice";
 
 type Row = typeof invoices.$inferSelect;
 
-/** An invoice row as the domain sees it. */
+/** An invoice row as the domain sees it (also for reads batched by other use cases). */
 export const invoiceFromRow = (row: Row): Invoice => ({
   ...row,
   amountMsat: BigInt(row.amountMsat),
@@ -115,12 +115,6 @@ export async function dueForExpiry(db: Db, nowSeconds: number, limit: number): P
     .limit(limit)
     .all();
   return rows.map(invoiceFromRow);
-}
-
-/** The invoice a BOLT11 string belongs to (any merchant), or null when this hub did not issue it. */
-export async function invoiceByBolt11(db: Db, bolt11: string): Promise<Invoice | null> {
-  const row = await db.select().from(invoices).where(eq(invoices.bolt11, bolt11.toLowerCase())).get();
-  return row ? invoiceFromRow(row) : null;
 }
 
 /** Guarded: marks the invoice paid only if it is still open and unexpired, else aborts the batch. */

@@ -1,5 +1,5 @@
 /** Payment receipts: what the hub signs with its node key so a payer can prove it paid. */
-import { signDer, verifyDerLowS } from "../chain/signature";
+import { type Ecdsa, signDer, verifyDerLowS } from "../chain/signature";
 import { bytesToHex, hexToBytes, sha256, utf8ToBytes } from "../crypto";
 
 export interface ReceiptFields {
@@ -29,8 +29,8 @@ export function receiptHash(r: ReceiptFields): Uint8Array {
 }
 
 /** The node key's low-S DER signature of a receipt, hex. */
-export const signReceipt = (r: ReceiptFields, nodeSecretKey: Uint8Array): string =>
-  bytesToHex(signDer(receiptHash(r), nodeSecretKey));
+export const signReceipt = (r: ReceiptFields, nodeSecretKey: Uint8Array, ecdsa?: Ecdsa): string =>
+  bytesToHex(signDer(receiptHash(r), nodeSecretKey, ecdsa));
 
 /** True when `signatureHex` is the node's signature of exactly these fields. */
 export const verifyReceipt = (r: ReceiptFields, signatureHex: string, nodePubkeyHex: string): boolean =>

@@ -115,7 +115,7 @@ export function paymentRoutes() {
         sighashType: body.sighash_type,
         signature: body.signature,
       },
-      at(c),
+      { ...at(c), ecdsa: c.var.ecdsa },
     );
     if (!result.ok) return fail(c, result.error) as never;
     return c.json(

@@ -1,6 +1,6 @@
 /** Pure payment decisions (DESIGN.md §5–7): replay, state transition, sighash rule, signature. */
 import { closingSighash } from "../chain/channel";
-import { verifyDerLowS } from "../chain/signature";
+import { type Ecdsa, verifyDerLowS } from "../chain/signature";
 import type { Channel } from "../channels/channel";
 import type { ChannelPolicy, FeePolicy } from "../config";
 import { domainError, type DomainError } from "../core/errors";
@@ -22,6 +22,8 @@ export interface PaymentContext {
   readonly nodeSecretKey: Uint8Array;
   readonly nowMs: number;
   readonly random: RandomBytes;
+  /** The ECDSA backend (verifyDerLowS fixes strict DER and low S for all of them). */
+  readonly ecdsa: Ecdsa;
 }
 
 export type PaymentDecision =
@@ -113,7 +115,7 @@ export function decidePayment(
   }
   if (
     !/^([0-9a-f]{2})+$/.test(request.signature) ||
-    !verifyDerLowS(hexToBytes(request.signature), hash, funded.payerPubkey)
+    !verifyDerLowS(hexToBytes(request.signature), hash, funded.payerPubkey, ctx.ecdsa)
   ) {
     return err(
       domainError(
@@ -137,6 +139,7 @@ export function decidePayment(
       created_at: nowSeconds,
     },
     ctx.nodeSecretKey,
+    ctx.ecdsa,
   );
   return ok({
     kind: "new",

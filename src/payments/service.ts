@@ -1,6 +1,7 @@
 /** Payment and refund use cases: load → decide (rules.ts) → one guarded D1 batch (DESIGN.md §7). */
+import type { Ecdsa } from "../chain/signature";
 import type { Channel } from "../channels/channel";
-import { getChannel, knownTip, transitionStatements } from "../channels/store";
+import { transitionStatements } from "../channels/store";
 import type { Config } from "../config";
 import { domainError, type DomainError } from "../core/errors";
 import { newId, type RandomBytes } from "../core/ids";
@@ -9,19 +10,23 @@ import { type Db, isGuardAbort, runBatch } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import type { Invoice } from "../invoices/invoice";
-import { getInvoice, invoiceByBolt11, markPaidStatements } from "../invoices/store";
+import { markPaidStatements } from "../invoices/store";
 import { renderInvoice } from "../invoices/view";
 import { payment as paymentJournal, refund as refundJournal } from "../ledger/rules";
 import { journalStatements } from "../ledger/store";
-import { getMerchant } from "../merchants/store";
 import type { Payment, PaymentRequest } from "./payment";
 import { decidePayment, merchantFees } from "./rules";
-import { getPayment, insertPaymentStatement, paymentAt, refundStatements } from "./store";
+import { getPayment, insertPaymentStatement, paymentInputs, refundStatements } from "./store";
 import { type RefundView, renderMerchantPayment, renderRefund } from "./view";
 
 export interface At {
   readonly nowMs: number;
   readonly random: RandomBytes;
+}
+
+/** What a payment needs besides the request: the time, randomness and the ECDSA backend. */
+export interface PayAt extends At {
+  readonly ecdsa: Ecdsa;
 }
 
 const seconds = (at: At) => Math.floor(at.nowMs / 1000);
@@ -49,20 +54,13 @@ async function attempt(
   db: Db,
   config: Config,
   request: PaymentRequest,
-  at: At,
+  at: PayAt,
 ): Promise<Result<PaymentOutcome, DomainError> | "raced"> {
-  const invoice = await invoiceByBolt11(db, request.bolt11);
-  if (!invoice)
-    return err(domainError("invoice_not_found", "this hub did not issue that invoice", "invoice"));
-  const channel = await getChannel(db, request.channelId);
+  const { invoice: issued, channel, tipHeight, previous } = await paymentInputs(db, request);
+  if (!issued) return err(domainError("invoice_not_found", "this hub did not issue that invoice", "invoice"));
+  const { invoice, merchant } = issued;
   if (!channel)
     return err(domainError("channel_not_found", `no channel '${request.channelId}'`, "channel_id"));
-  const [previous, merchant, tipHeight] = await Promise.all([
-    request.seq >= 1 && request.seq <= channel.seq ? paymentAt(db, channel.id, request.seq) : null,
-    getMerchant(db, invoice.merchantId),
-    knownTip(db),
-  ]);
-  if (!merchant) throw new Error(`invoice ${invoice.id} has no merchant`);
   const decision = decidePayment(request, channel, invoice, previous, {
     channelPolicy: config.channel,
     fees: merchantFees(merchant, config.fees),
@@ -70,12 +68,11 @@ async function attempt(
     nodeSecretKey: config.keys.node.secretKey,
     nowMs: at.nowMs,
     random: at.random,
+    ecdsa: at.ecdsa,
   });
   if (!decision.ok) return decision;
-  if (decision.value.kind === "replay") {
-    const paidInvoice = (await getInvoice(db, invoice.merchantId, invoice.id)) ?? invoice;
-    return ok({ payment: decision.value.payment, invoice: paidInvoice, replay: true });
-  }
+  // The snapshot read the invoice with its payment: a replay needs nothing more.
+  if (decision.value.kind === "replay") return ok({ payment: decision.value.payment, invoice, replay: true });
   const { payment, channel: next, invoice: paid } = decision.value;
   try {
     await runBatch(db, paymentStatements(db, channel, next, paid, payment, at));
@@ -122,7 +119,7 @@ export async function pay(
   db: Db,
   config: Config,
   request: PaymentRequest,
-  at: At,
+  at: PayAt,
 ): Promise<Result<PaymentOutcome, DomainError>> {
   for (let round = 0; round < 2; round++) {
     const outcome = await attempt(db, config, request, at);

@@ -109,7 +109,7 @@ export async function startStack() {
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
       },
-      envFile,
+      { path: envFile },
     );
     const persistTo = join(tmp, "d1");
     applyMigrations(persistTo, { quiet: true });
