@@ -222,6 +222,7 @@ cannot exceed about ${((cores * 1000) / cpuTotalMs).toFixed(0)} payments/s throu
 the Worker process alone would allow about ${((cores * 1000) / workerMs).toFixed(0)}/s. In production there is no wrangler
 proxy, the isolates scale out, and D1 is remote (about 1,000 small queries/s per database: DESIGN.md §1),
 so the next step toward 5,000/s is sharding channels across databases, not faster signatures.
+
 ${webhookReport(webhooks)}`;
 writeFileSync(join(ROOT, "BENCHMARKS.md"), report);
 console.log(report);
