@@ -206,7 +206,13 @@ async function planAndPersist(
     toCloseCandidate(c, closeReasonOf(c, tipHeight, config.channel.closeMarginBlocks)),
   );
   const [payouts, coins, liabilities, equity] = await Promise.all([
-    payoutCandidates(db, policy.defaultPayoutThresholdMsat, LIMITS.settlementPayoutsPerRun),
+    // The least a P2WSH/P2TR payout (43 vB, the largest output the hub pays) needs to clear dust.
+    payoutCandidates(
+      db,
+      policy.defaultPayoutThresholdMsat,
+      LIMITS.settlementPayoutsPerRun,
+      (DUST_LIMIT_SAT + 43n * BigInt(feeRate)) * 1000n,
+    ),
     availableCoins(db, LIMITS.settlementHubInputsPerTx * 10),
     liabilityBalances(db),
     equityOf(db),

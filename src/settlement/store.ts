@@ -713,14 +713,17 @@ export async function payoutCandidates(
   db: Db,
   defaultThresholdMsat: bigint,
   limit: number,
+  /** Below this a payout would be dust after its fee share: such balances wait without taking a slot. */
+  minimumMsat: bigint,
 ): Promise<PayoutCandidate[]> {
   const merchants = await all(
     db,
     `SELECT m.id AS owner, m.payout_script_pubkey AS script, b.balance_msat AS balance
      FROM merchants m JOIN ledger_balances b ON b.account = 'merchant:' || m.id
-     WHERE m.payout_script_pubkey IS NOT NULL AND b.balance_msat > 0
+     WHERE m.payout_script_pubkey IS NOT NULL AND b.balance_msat >= ?
        AND b.balance_msat >= COALESCE(m.payout_threshold_msat, ?)
      ORDER BY m.id LIMIT ?`,
+    Number(minimumMsat),
     Number(defaultThresholdMsat),
     limit,
   );
@@ -728,8 +731,9 @@ export async function payoutCandidates(
     db,
     `SELECT c.id AS owner, c.refund_script_pubkey AS script, b.balance_msat AS balance
      FROM ledger_balances b JOIN channels c ON b.account = 'refund_owed:' || c.id
-     WHERE b.account LIKE 'refund_owed:%' AND b.balance_msat > 0
+     WHERE b.account LIKE 'refund_owed:%' AND b.balance_msat >= ?
      ORDER BY c.id LIMIT ?`,
+    Number(minimumMsat),
     Math.max(0, limit - merchants.length),
   );
   return [
