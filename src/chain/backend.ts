@@ -13,6 +13,8 @@ export class ChainError extends Error {
   constructor(
     readonly kind: "unavailable" | "rejected",
     message: string,
+    /** For a refused transaction: "fee" when its fee is too low for the node (bump it), else "other". */
+    readonly refusal: "fee" | "other" = "other",
   ) {
     super(message);
     this.name = "ChainError";

@@ -13,9 +13,9 @@ import {
   IdParam,
   jsonRequest,
   jsonResponse,
-  listOf,
   renderList,
 } from "../http/schemas";
+import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
 import { cancelInvoice, createAndStore, readInvoice } from "./service";
 import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
@@ -38,29 +38,24 @@ const create = createRoute({
   },
 });
 
-const get = createRoute({
-  method: "get",
+const get = merchantGetRoute({
   path: "/v1/invoices/{id}",
-  tags,
+  tag: "Invoices",
+  scope: "invoices:read",
   summary: "Retrieve an invoice",
-  security: bearerSecurity,
-  middleware: [merchantAuth("invoices:read")] as const,
-  request: { params: IdParam },
-  responses: { 200: jsonResponse(InvoiceSchema, "The invoice"), ...errorResponses(401, 403, 404) },
+  item: InvoiceSchema,
+  noun: "invoice",
 });
 
-const list = createRoute({
-  method: "get",
+const list = merchantListRoute({
   path: "/v1/invoices",
-  tags,
+  tag: "Invoices",
+  scope: "invoices:read",
   summary: "List invoices, newest first",
-  security: bearerSecurity,
-  middleware: [merchantAuth("invoices:read")] as const,
-  request: { query: ListInvoicesQuery },
-  responses: {
-    200: jsonResponse(listOf(InvoiceSchema, "InvoiceList"), "A page of invoices"),
-    ...errorResponses(400, 401, 403),
-  },
+  item: InvoiceSchema,
+  query: ListInvoicesQuery,
+  listName: "InvoiceList",
+  plural: "invoices",
 });
 
 const cancelRoute = createRoute({

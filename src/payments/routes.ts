@@ -6,15 +6,8 @@ import { merchantAuth, merchantId } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import {
-  bearerSecurity,
-  errorResponses,
-  IdParam,
-  jsonRequest,
-  jsonResponse,
-  listOf,
-  renderList,
-} from "../http/schemas";
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, renderList } from "../http/schemas";
+import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
 import { account } from "../ledger/ledger";
 import { balanceOf } from "../ledger/store";
@@ -47,29 +40,24 @@ const payRoute = createRoute({
   },
 });
 
-const listRoute = createRoute({
-  method: "get",
+const listRoute = merchantListRoute({
   path: "/v1/payments",
-  tags: ["Payments"],
+  tag: "Payments",
+  scope: "payments:read",
   summary: "List your payments, newest first",
-  security: bearerSecurity,
-  middleware: [merchantAuth("payments:read")] as const,
-  request: { query: ListPaymentsQuery },
-  responses: {
-    200: jsonResponse(listOf(PaymentSchema, "PaymentList"), "A page of payments"),
-    ...errorResponses(400, 401, 403),
-  },
+  item: PaymentSchema,
+  query: ListPaymentsQuery,
+  listName: "PaymentList",
+  plural: "payments",
 });
 
-const getRoute = createRoute({
-  method: "get",
+const getRoute = merchantGetRoute({
   path: "/v1/payments/{id}",
-  tags: ["Payments"],
+  tag: "Payments",
+  scope: "payments:read",
   summary: "Retrieve a payment",
-  security: bearerSecurity,
-  middleware: [merchantAuth("payments:read")] as const,
-  request: { params: IdParam },
-  responses: { 200: jsonResponse(PaymentSchema, "The payment"), ...errorResponses(401, 403, 404) },
+  item: PaymentSchema,
+  noun: "payment",
 });
 
 const balanceRoute = createRoute({

@@ -18,10 +18,10 @@ import {
   IdParam,
   jsonRequest,
   jsonResponse,
-  listOf,
   renderList,
 } from "../http/schemas";
 import { validationHook } from "../http/validation";
+import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { checkLedger } from "../ledger/invariants";
 import { merkleSumProof } from "./merkle";
 import {
@@ -47,29 +47,24 @@ import {
 } from "./store";
 import { renderHubUtxo, renderPayout, renderProof, renderSettlement } from "./view";
 
-const listPayoutsRoute = createRoute({
-  method: "get",
+const listPayoutsRoute = merchantListRoute({
   path: "/v1/payouts",
-  tags: ["Payouts"],
+  tag: "Payouts",
+  scope: "payouts:read",
   summary: "List your payouts, newest first",
-  security: bearerSecurity,
-  middleware: [merchantAuth("payouts:read")] as const,
-  request: { query: ListPayoutsQuery },
-  responses: {
-    200: jsonResponse(listOf(PayoutSchema, "PayoutList"), "A page of payouts"),
-    ...errorResponses(400, 401, 403),
-  },
+  item: PayoutSchema,
+  query: ListPayoutsQuery,
+  listName: "PayoutList",
+  plural: "payouts",
 });
 
-const getPayoutRoute = createRoute({
-  method: "get",
+const getPayoutRoute = merchantGetRoute({
   path: "/v1/payouts/{id}",
-  tags: ["Payouts"],
+  tag: "Payouts",
+  scope: "payouts:read",
   summary: "Retrieve a payout: amount, fee share, transaction and output",
-  security: bearerSecurity,
-  middleware: [merchantAuth("payouts:read")] as const,
-  request: { params: IdParam },
-  responses: { 200: jsonResponse(PayoutSchema, "The payout"), ...errorResponses(401, 403, 404) },
+  item: PayoutSchema,
+  noun: "payout",
 });
 
 const getSettlementRoute = createRoute({

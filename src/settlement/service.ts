@@ -393,7 +393,7 @@ async function send(
       if (!live.some((seen) => seen !== null)) {
         // Nothing of it is on the node. A fee the node now finds too low calls for a bump; any
         // other refusal (a node warming up, an input it cannot see yet) waits for the next run.
-        if (!refusedForFee(e))
+        if (e.refusal !== "fee")
           return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
         if (!mayBump) return null;
         return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused its fee" : null;
@@ -404,12 +404,13 @@ async function send(
   return (await markBroadcast(deps, tx, tipHeight)) ? "broadcast" : null;
 }
 
-/** Whether the node refused a transaction for its fee (Core and bcoin both name fee or priority). */
-const refusedForFee = (e: ChainError) => /fee|priority/i.test(e.message);
-
 /** What the node says of each version of a transaction, oldest first. */
-async function liveVersions(deps: SettlementDeps, tx: SettlementTxRow): Promise<Seen[]> {
-  const versions = await txVersions(deps.db, tx.settlementId, tx.idx);
+async function liveVersions(
+  deps: SettlementDeps,
+  tx: SettlementTxRow,
+  known?: readonly { txid: string }[],
+): Promise<Seen[]> {
+  const versions = known ?? (await txVersions(deps.db, tx.settlementId, tx.idx));
   return Promise.all(
     versions.map(async (v) => {
       const seen = await deps.chain.getTransaction(v.txid);
@@ -427,7 +428,7 @@ async function observe(
 ): Promise<string | null> {
   const { db, config } = deps;
   const versions = await txVersions(db, tx.settlementId, tx.idx);
-  const seen = await liveVersions(deps, tx);
+  const seen = await liveVersions(deps, tx, versions);
   const confirmedVersion = versions.findIndex((v) => v.txid === tx.confirmedTxid);
   const action = watch(
     { ...tx, confirmedVersion: confirmedVersion >= 0 ? confirmedVersion : null },
@@ -464,7 +465,7 @@ async function observe(
       } catch (e) {
         if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
         await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
-        if (!refusedForFee(e))
+        if (e.refusal !== "fee")
           return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
         return (await bump(deps, tx, tipHeight)) ? "bumped after a rebroadcast refused for its fee" : null;
       }

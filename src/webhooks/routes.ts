@@ -20,6 +20,7 @@ import {
   listOf,
   renderList,
 } from "../http/schemas";
+import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
 import {
   CreateEndpointBody,
@@ -212,29 +213,24 @@ function mountEndpointRoutes(
 
 const eventTags = ["Events"];
 
-const listEventsRoute = createRoute({
-  method: "get",
+const listEventsRoute = merchantListRoute({
   path: "/v1/events",
-  tags: eventTags,
+  tag: "Events",
+  scope: "events:read",
   summary: "List your events, newest first",
-  security: bearerSecurity,
-  middleware: [merchantAuth("events:read")] as const,
-  request: { query: ListEventsQuery },
-  responses: {
-    200: jsonResponse(listOf(EventSchema, "EventList"), "A page of events"),
-    ...errorResponses(400, 401, 403),
-  },
+  item: EventSchema,
+  query: ListEventsQuery,
+  listName: "EventList",
+  plural: "events",
 });
 
-const getEventRoute = createRoute({
-  method: "get",
+const getEventRoute = merchantGetRoute({
   path: "/v1/events/{id}",
-  tags: eventTags,
+  tag: "Events",
+  scope: "events:read",
   summary: "Retrieve an event, exactly as webhooks deliver it",
-  security: bearerSecurity,
-  middleware: [merchantAuth("events:read")] as const,
-  request: { params: IdParam },
-  responses: { 200: jsonResponse(EventSchema, "The event"), ...errorResponses(401, 403, 404) },
+  item: EventSchema,
+  noun: "event",
 });
 
 const deliveriesRoute = createRoute({

@@ -71,8 +71,11 @@ export function bitcoindRpc(config: RpcConfig): ChainBackend {
     },
     async broadcast(rawTxHex) {
       const sent = await call("sendrawtransaction", [rawTxHex]);
-      if (sent.error)
-        throw new ChainError("rejected", `node rejected the transaction: ${sent.error.message}`);
+      if (sent.error) {
+        // Bitcoin Core and bcoin both name the fee (or bcoin's "priority") when that is the reason.
+        const refusal = /fee|priority/i.test(sent.error.message) ? "fee" : "other";
+        throw new ChainError("rejected", `node rejected the transaction: ${sent.error.message}`, refusal);
+      }
       const txid = sent.result as string;
       // Some nodes (bcoin) answer with a txid at once and verify in the background, dropping an
       // invalid transaction silently: only a transaction the node then holds counts as sent.
