@@ -119,3 +119,15 @@ export async function outputsPaying(scriptHex: string, fromHeight: number) {
 
 /** The ledger invariant's violations right now (an empty list when it holds). */
 export const ledgerViolations = async () => (await checkLedger(openDb(env.DB))).violations;
+
+/** mulberry32: a small seeded PRNG, so a failing seed replays exactly. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

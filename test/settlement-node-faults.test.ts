@@ -27,6 +27,7 @@ import {
   mempool,
   merchantWithPayouts,
   outputsPaying,
+  prng,
   runWith,
   SETTLE_ENV,
 } from "./settle";
@@ -43,18 +44,6 @@ const faulty: ChainBackend = proxy.chain;
 const SETTLEMENT_SEEDS = 6;
 const REFUND_SEEDS = 6;
 const MAX_ROUNDS = 60;
-
-/** mulberry32: a small seeded PRNG, so a failing seed replays exactly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const READS: FaultKind[] = ["rpc_error", "http_500", "reset", "timeout", "garbled", "stale"];
 /** What each method the hub calls may suffer. */
@@ -299,6 +288,7 @@ describe("settlement through a node that errs", () => {
   }, async () => {
     await fundHubWallet(h, 50_000_000);
     const abandonedBefore = await abandonedCount();
+    const seenSteps = { bumped: 0, reorged: 0, rebroadcast: 0 };
     for (let seed = 1; seed <= SETTLEMENT_SEEDS; seed++) {
       const random = prng(seed);
       const payer = await openChannel(h, 2_000_000);
@@ -318,6 +308,11 @@ describe("settlement through a node that errs", () => {
       for (; round < MAX_ROUNDS; round++) {
         const where = `seed ${seed} round ${round}`;
         const report = await faultyRun(where, random, shops, start + 1);
+        for (const step of report.steps) {
+          if (step.includes("bump")) seenSteps.bumped++;
+          if (step.includes("reorged")) seenSteps.reorged++;
+          if (step.includes("rebroadcast")) seenSteps.rebroadcast++;
+        }
         settlementId ??= report.planned;
         const tx = await activeTx();
         if (!tx) {
@@ -353,8 +348,15 @@ describe("settlement through a node that errs", () => {
     }
     // No payer refunded anything: abandoning any settlement would have been without proof.
     expect(await abandonedCount()).toBe(abandonedBefore);
+    // The seeds did go through bumps, reorgs and rebroadcasts (not only the easy path).
+    expect(seenSteps.bumped, JSON.stringify(seenSteps)).toBeGreaterThan(0);
+    expect(seenSteps.reorged, JSON.stringify(seenSteps)).toBeGreaterThan(0);
+    expect(seenSteps.rebroadcast, JSON.stringify(seenSteps)).toBeGreaterThan(0);
     const { calls, faults } = await proxy.counts();
-    console.log(`node faults: ${calls} calls, injected ${JSON.stringify(faults)}`);
+    expect(Object.keys(faults).length, "fault kinds injected").toBeGreaterThan(20);
+    console.log(
+      `node faults: ${calls} calls, injected ${JSON.stringify(faults)} steps ${JSON.stringify(seenSteps)}`,
+    );
   });
 
   it(`${REFUND_SEEDS} seeds of a payer's refund racing a settlement: abandoned only when it is deep`, {
