@@ -22,8 +22,8 @@ export type ProviderFormat = "kraken" | "coinbase" | "bitstamp";
 
 /** How a provider answers. */
 export type ProviderBehaviour =
-  /** Prices (decimal text) per currency, in the format; Bitstamp dates its answer `ageSeconds` ago. */
-  | { mode: "ok"; prices: Record<string, string>; ageSeconds?: number }
+  /** Prices (decimal text) per currency, in the format; Bitstamp dates its answer `timestamp` (default: now). */
+  | { mode: "ok"; prices: Record<string, string>; timestamp?: number }
   /** This status with a small JSON error body. */
   | { mode: "status"; status: number }
   /** 200 with exactly this body. */
@@ -51,7 +51,7 @@ function currencyOf(format: ProviderFormat, path: string): string | null {
 }
 
 /** The provider's documented success body for one price. */
-function body(format: ProviderFormat, currency: string, price: string, ageSeconds: number): unknown {
+function body(format: ProviderFormat, currency: string, price: string, timestamp: number): unknown {
   switch (format) {
     case "kraken": {
       // Kraken names fiat pairs XXBTZ<CUR> for its oldest markets and XBT<CUR> for newer ones.
@@ -79,7 +79,7 @@ function body(format: ProviderFormat, currency: string, price: string, ageSecond
       return { data: { amount: price, base: "BTC", currency } };
     case "bitstamp":
       return {
-        timestamp: String(Math.floor(Date.now() / 1000) - ageSeconds),
+        timestamp: String(timestamp),
         open: price,
         high: price,
         low: price,
@@ -120,7 +120,7 @@ async function answer(p: Provider, req: IncomingMessage, res: ServerResponse) {
       ? json(200, { error: ["EQuery:Unknown asset pair"] })
       : json(404, { errors: [{ id: "not_found" }] });
   }
-  return json(200, body(p.format, currency, price, b.ageSeconds ?? 0));
+  return json(200, body(p.format, currency, price, b.timestamp ?? Math.floor(Date.now() / 1000)));
 }
 
 const readBody = (req: IncomingMessage) =>

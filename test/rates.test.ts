@@ -28,10 +28,10 @@ async function provider(format: ProviderFormat, behaviour: ProviderBehaviour) {
   };
 }
 
-const ok = (eur: string, ageSeconds?: number): ProviderBehaviour => ({
+const ok = (eur: string, timestamp?: number): ProviderBehaviour => ({
   mode: "ok",
   prices: { EUR: eur, USD: "100000.00", JPY: "15000000" },
-  ...(ageSeconds === undefined ? {} : { ageSeconds }),
+  ...(timestamp === undefined ? {} : { timestamp }),
 });
 
 let kraken: Awaited<ReturnType<typeof provider>>;
@@ -65,7 +65,7 @@ const eurInvoice = () =>
 describe("rates from three real providers", () => {
   it("the cron asks each provider in its own format and the invoice locks the median", async () => {
     const report = await runTick(h.env, clock, random);
-    expect(report.rates).toMatchObject({ quoted: 7, failures: [] }); // Bitstamp has no JPY
+    expect(report.rates).toMatchObject({ quoted: 8, failures: [] }); // 3 + 3 + Bitstamp without JPY
     expect(report.rates.rated).toEqual(["EUR", "USD", "JPY"]);
     expect(await kraken.requests()).toContain("/0/public/Ticker?pair=XBTEUR");
     expect(await coinbase.requests()).toContain("/v2/prices/BTC-EUR/spot");
@@ -129,12 +129,12 @@ describe("rates from three real providers", () => {
     clock.advanceSeconds(policy().maxAgeSeconds + 1);
     await kraken.set({ mode: "status", status: 500 });
     await coinbase.set({ mode: "status", status: 500 });
-    await bitstamp.set(ok("90200.00", policy().maxAgeSeconds + 60));
+    await bitstamp.set(ok("90200.00", Math.floor(clock.nowMs() / 1000) - policy().maxAgeSeconds - 60));
     const report = await refresh();
     expect(report.quoted).toBeGreaterThan(0);
     expect(report.rated).not.toContain("EUR");
     expect((await eurInvoice()).status).toBe(503);
-    await bitstamp.set(ok("90200.00", 5));
+    await bitstamp.set(ok("90200.00", Math.floor(clock.nowMs() / 1000) - 5));
     await refresh();
     expect((await eurInvoice()).body.rate).toMatchObject({
       btc_price_minor: 9_020_000,
