@@ -2,13 +2,12 @@ import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { buildApp, openApiDocument } from "../src/app";
 import committed from "../openapi/openapi.json";
-import { MemoryStorage } from "../src/client/storage";
-import { PayerWallet } from "../src/client/wallet";
 import { loadConfig } from "../src/config";
 import { openDb } from "../src/db/client";
 import { refreshRates } from "../src/rates/service";
 import { runTick } from "../src/scheduled";
 import { type CallOptions, hub, OPERATOR, random, type Reply, testClock } from "./helpers";
+import { outsidePayer } from "./payers";
 import { CHAIN_ENV, fund } from "./regtest";
 
 type Json = Record<string, any>;
@@ -144,7 +143,7 @@ describe("real responses match the spec", () => {
     await call(h, "GET", `/v1/admin/merchants/${merchantId}/api-keys`, { key: OPERATOR });
     await call(h, "DELETE", `/v1/admin/merchants/${merchantId}/api-keys/${opKey.body.id}`, { key: OPERATOR });
 
-    const wallet = await PayerWallet.open(new MemoryStorage());
+    const wallet = outsidePayer();
     const channel = await call(h, "POST", "/v1/channels", {
       body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 },
     });
@@ -152,11 +151,17 @@ describe("real responses match the spec", () => {
     await call(h, "GET", `/v1/channels/${channel.body.id}`);
     await call(h, "GET", "/v1/channels/ch_missing");
     await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
-      body: { txid: "ab".repeat(32), vout: 0 },
+      body: { txid: "ab".repeat(32), vout: 0, signature: "00".repeat(70) },
+    });
+    // A transaction the node has not seen: opening, unverified (funding_verified_at null).
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
+      body: wallet.funding(channel.body.id, { txid: "ab".repeat(32), vout: 0 }),
     });
     await call(h, "POST", `/v1/channels/${channel.body.id}/close`, { body: { signature: "00".repeat(70) } });
     const outpoint = await fund(channel.body.funding_script_pubkey, 30_000);
-    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, { body: outpoint });
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
+      body: wallet.funding(channel.body.id, outpoint),
+    });
     await call(h, "GET", "/v1/merchant", { key });
     await call(h, "PATCH", "/v1/merchant", { key, body: { payout_threshold_msat: 2_000_000 } });
     await call(h, "PATCH", "/v1/merchant", { key, body: { payout_address: "nope" } });

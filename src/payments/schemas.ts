@@ -1,5 +1,6 @@
 /** Payment, balance and refund schemas (validation and OpenAPI). */
 import { z } from "@hono/zod-openapi";
+import { MAX_CHANNEL_SEQ } from "../chain/channel";
 import { LIMITS } from "../core/limits";
 import { pageQuery, withCode } from "../http/schemas";
 import { AmountMinor, FiatValueSchema } from "../rates/schemas";
@@ -12,7 +13,9 @@ export const PayBody = z
       .max(LIMITS.maxBolt11Chars)
       .openapi({ description: "The BOLT11 string to pay" }),
     channel_id: z.string().min(1).max(64),
-    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "Previous seq + 1" }),
+    seq: z.number().int().min(1).max(MAX_CHANNEL_SEQ).openapi({
+      description: "Previous seq + 1; the closing template's input nSequence is 0x80000000 + seq",
+    }),
     payer_balance_msat: z
       .number()
       .int()
