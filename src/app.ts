@@ -19,6 +19,7 @@ import { ledgerRoutes } from "./ledger/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
+import { reportRoutes } from "./reports/routes";
 import { settlementRoutes } from "./settlement/routes";
 import { deliverAfterWrites } from "./webhooks/middleware";
 import { webhookRoutes } from "./webhooks/routes";
@@ -61,6 +62,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", settlementRoutes());
   app.route("/", checkoutRoutes());
   app.route("/", webhookRoutes());
+  app.route("/", reportRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
