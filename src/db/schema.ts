@@ -1,4 +1,10 @@
-/** Drizzle mirror of migrations/*.sql (the SQL is the source of truth; docs/storage.md explains it). */
+/**
+ * Drizzle mirror of the tables that store modules query through drizzle. migrations/*.sql is the
+ * source of truth (docs/storage.md explains it); tables written only with raw SQL (settlement,
+ * ledger, rates, webhook attempts) have no mirror here. test/schema.test.ts compares every table
+ * below, column by column, with the migrated database, and names the raw-SQL tables, so a
+ * migration that this file does not follow fails.
+ */
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const merchants = sqliteTable("merchants", {
@@ -143,95 +149,6 @@ export const refunds = sqliteTable("refunds", {
   fiatRateBasis: text("fiat_rate_basis", { enum: ["original", "current"] }),
 });
 
-export const hubUtxos = sqliteTable(
-  "hub_utxos",
-  {
-    txid: text("txid").notNull(),
-    vout: integer("vout").notNull(),
-    valueSat: integer("value_sat").notNull(),
-    status: text("status", { enum: ["available", "reserved", "spent"] }).notNull(),
-    source: text("source", { enum: ["deposit", "change"] }).notNull(),
-    settlementId: text("settlement_id"),
-    createdBySettlement: text("created_by_settlement"),
-    createdAt: integer("created_at").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.txid, t.vout] })],
-);
-
-export const settlements = sqliteTable("settlements", {
-  id: text("id").primaryKey(),
-  status: text("status", { enum: ["planned", "signed", "broadcast", "confirmed", "final"] }).notNull(),
-  active: integer("active"),
-  merkleRoot: text("merkle_root").notNull(),
-  totalLiabilitiesMsat: integer("total_liabilities_msat").notNull(),
-  feeRateSatPerVb: integer("fee_rate_sat_per_vb").notNull(),
-  txCount: integer("tx_count").notNull(),
-  payoutCount: integer("payout_count").notNull(),
-  closeCount: integer("close_count").notNull(),
-  createdAt: integer("created_at").notNull(),
-  finalAt: integer("final_at"),
-});
-
-export const settlementTxs = sqliteTable(
-  "settlement_txs",
-  {
-    settlementId: text("settlement_id").notNull(),
-    idx: integer("idx").notNull(),
-    status: text("status", { enum: ["planned", "signed", "broadcast", "confirmed", "final"] }).notNull(),
-    plan: text("plan").notNull(),
-    version: integer("version").notNull(),
-    txid: text("txid"),
-    rawTx: text("raw_tx"),
-    feeSat: integer("fee_sat").notNull(),
-    vsize: integer("vsize").notNull(),
-    broadcastHeight: integer("broadcast_height"),
-    broadcastAttempts: integer("broadcast_attempts").notNull(),
-    lastError: text("last_error"),
-    confirmedTxid: text("confirmed_txid"),
-    confirmations: integer("confirmations").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.settlementId, t.idx] })],
-);
-
-export const settlementTxVersions = sqliteTable("settlement_tx_versions", {
-  txid: text("txid").primaryKey(),
-  settlementId: text("settlement_id").notNull(),
-  idx: integer("idx").notNull(),
-  version: integer("version").notNull(),
-  plan: text("plan").notNull(),
-  rawTx: text("raw_tx").notNull(),
-  feeSat: integer("fee_sat").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
-
-export const payouts = sqliteTable("payouts", {
-  id: text("id").primaryKey(),
-  settlementId: text("settlement_id").notNull(),
-  txIdx: integer("tx_idx").notNull(),
-  vout: integer("vout").notNull(),
-  kind: text("kind", { enum: ["merchant", "refund"] }).notNull(),
-  merchantId: text("merchant_id"),
-  channelId: text("channel_id"),
-  scriptPubkey: text("script_pubkey").notNull(),
-  amountSat: integer("amount_sat").notNull(),
-  feeShareSat: integer("fee_share_sat").notNull(),
-  debitMsat: integer("debit_msat").notNull(),
-  status: text("status", { enum: ["pending", "broadcast", "confirmed"] }).notNull(),
-  txid: text("txid"),
-  createdAt: integer("created_at").notNull(),
-  broadcastAt: integer("broadcast_at"),
-  confirmedAt: integer("confirmed_at"),
-});
-
-export const settlementLeaves = sqliteTable(
-  "settlement_leaves",
-  {
-    settlementId: text("settlement_id").notNull(),
-    chunk: integer("chunk").notNull(),
-    leaves: text("leaves").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.settlementId, t.chunk] })],
-);
 export const webhookEndpoints = sqliteTable("webhook_endpoints", {
   id: text("id").primaryKey(),
   merchantId: text("merchant_id"),
@@ -265,38 +182,4 @@ export const webhookDeliveries = sqliteTable(
     completedAt: integer("completed_at"),
   },
   (t) => [primaryKey({ columns: [t.eventId, t.endpointId] })],
-);
-
-export const webhookAttempts = sqliteTable("webhook_attempts", {
-  seq: integer("seq").primaryKey({ autoIncrement: true }),
-  eventId: text("event_id").notNull(),
-  endpointId: text("endpoint_id").notNull(),
-  attempt: integer("attempt").notNull(),
-  attemptedAt: integer("attempted_at").notNull(),
-  statusCode: integer("status_code"),
-  durationMs: integer("duration_ms").notNull(),
-  error: text("error"),
-});
-
-export const rateQuotes = sqliteTable(
-  "rate_quotes",
-  {
-    source: text("source").notNull(),
-    currency: text("currency").notNull(),
-    btcPriceMinor: integer("btc_price_minor").notNull(),
-    fetchedAt: integer("fetched_at").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.source, t.currency] })],
-);
-
-export const rateHistory = sqliteTable(
-  "rate_history",
-  {
-    currency: text("currency").notNull(),
-    hourStart: integer("hour_start").notNull(),
-    btcPriceMinor: integer("btc_price_minor").notNull(),
-    source: text("source").notNull(),
-    fetchedAt: integer("fetched_at").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.currency, t.hourStart] })],
 );
