@@ -36,6 +36,8 @@ export interface Env {
   SETTLEMENT_FEE_TARGET_BLOCKS?: string;
   MAX_FEE_RATE_SAT_PER_VB?: string;
   PAYOUT_THRESHOLD_MSAT?: string;
+  /** Regtest only: a shorter least invoice expiry than the 60 s production keeps (test stacks). */
+  MIN_INVOICE_EXPIRY_SECONDS?: string;
   /** Exchange rates (docs/fiat.md): sources, currencies, staleness bound, provider base URLs, fixed prices. */
   RATE_SOURCES?: string;
   RATE_CURRENCIES?: string;
@@ -101,6 +103,8 @@ export interface Config {
   /** null when no chain backend is configured: chain-dependent routes answer 503 chain_unavailable. */
   readonly rpc: RpcConfig | null;
   readonly minConfirmations: number;
+  /** The least expiry_seconds an invoice may ask for: LIMITS.minExpirySeconds except on a test stack. */
+  readonly minInvoiceExpirySeconds: number;
   readonly channel: ChannelPolicy;
   readonly fees: FeePolicy;
   readonly settlement: SettlementPolicy;
@@ -163,6 +167,7 @@ export function loadConfig(env: Env): Config {
         }
       : null,
     minConfirmations: int(env.MIN_CONFIRMATIONS, 3, "MIN_CONFIRMATIONS", 1, 100),
+    minInvoiceExpirySeconds: minInvoiceExpiry(env, network),
     channel: {
       minCapacitySat: BigInt(minCapacitySat),
       maxCapacitySat: BigInt(maxCapacitySat),
@@ -206,6 +211,20 @@ export function loadConfig(env: Env): Config {
   };
   cache.set(env, config);
   return config;
+}
+
+/** LIMITS.minExpirySeconds, unless a regtest hub (a test stack) asks for less; any other network refuses. */
+function minInvoiceExpiry(env: Env, network: Network): number {
+  const value = env.MIN_INVOICE_EXPIRY_SECONDS;
+  if (value === undefined || value === "") return LIMITS.minExpirySeconds;
+  if (network !== "regtest") throw new Error("MIN_INVOICE_EXPIRY_SECONDS is for regtest test stacks only");
+  return int(
+    value,
+    LIMITS.minExpirySeconds,
+    "MIN_INVOICE_EXPIRY_SECONDS",
+    LIMITS.minRegtestExpirySeconds,
+    LIMITS.minExpirySeconds,
+  );
 }
 
 /** Development prices for the fixed source (regtest has no market): round numbers, one per default currency. */

@@ -18,6 +18,7 @@ declare namespace Cloudflare {
     PAYOUT_THRESHOLD_MSAT?: string;
     MERCHANT_FEE_PPM?: string;
     MERCHANT_FEE_BASE_MSAT?: string;
+    MIN_INVOICE_EXPIRY_SECONDS?: string;
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import bolt11 from "bolt11";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config";
 import { bytesToHex, hexToBytes, sha256 } from "../src/crypto";
 import { runTick } from "../src/scheduled";
 import { hub, newMerchant, random, testClock } from "./helpers";
@@ -148,6 +149,43 @@ describe("expiry", () => {
     const cancel = await local.call("POST", `/v1/invoices/${res.body.id}/cancel`, { key: k });
     expect(cancel.status).toBe(410);
     expect(cancel.body.error.code).toBe("invoice_expired");
+  });
+
+  it("the least expiry is 60 s unless configured: 59 s is refused with the schema's wording and changes nothing, 60 s is accepted", async () => {
+    expect(loadConfig(h.env).minInvoiceExpirySeconds).toBe(60);
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM invoices").first<{ n: number }>();
+    const short = await create({ amount_msat: 1_000, expiry_seconds: 59 });
+    expect(short.status).toBe(400);
+    expect(short.body.error).toMatchObject({
+      code: "invalid_parameter",
+      param: "expiry_seconds",
+      message: "expiry_seconds: Too small: expected number to be >=60",
+    });
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM invoices").first<{ n: number }>();
+    expect(after!.n).toBe(before!.n);
+    expect((await create({ amount_msat: 1_000, expiry_seconds: 60 })).status).toBe(201);
+  });
+
+  it("only a regtest hub may lower the least expiry (MIN_INVOICE_EXPIRY_SECONDS, for test stacks), and never below 1 s or above 60 s", async () => {
+    const local = hub(testClock(), { MIN_INVOICE_EXPIRY_SECONDS: "5" });
+    const { key: k } = await newMerchant(local, "Short Expiry Shop");
+    const make = (expiry_seconds: number) =>
+      local.call("POST", "/v1/invoices", { key: k, body: { amount_msat: 1_000, expiry_seconds } });
+    expect((await make(5)).status).toBe(201);
+    const short = await make(4);
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toBe("expiry_seconds: Too small: expected number to be >=5");
+    for (const network of ["mainnet", "testnet", "signet"]) {
+      expect(() => loadConfig({ ...env, NETWORK: network, MIN_INVOICE_EXPIRY_SECONDS: "5" })).toThrow(
+        "MIN_INVOICE_EXPIRY_SECONDS is for regtest test stacks only",
+      );
+      expect(loadConfig({ ...env, NETWORK: network }).minInvoiceExpirySeconds).toBe(60);
+    }
+    for (const bad of ["0", "61", "1.5", "x"]) {
+      expect(() => loadConfig({ ...env, MIN_INVOICE_EXPIRY_SECONDS: bad })).toThrow(
+        "MIN_INVOICE_EXPIRY_SECONDS",
+      );
+    }
   });
 
   it("the cron sweeps due invoices into expired without anyone reading them", async () => {

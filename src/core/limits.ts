@@ -14,6 +14,9 @@ export const LIMITS = {
   maxOrderIdChars: 200,
   /** Invoice expiry: at least a minute to pay, at most a week (BOLT #11 `x` allows more, wallets don't). */
   minExpirySeconds: 60,
+  /** The least a regtest hub may lower it to (MIN_INVOICE_EXPIRY_SECONDS, for tests that watch an
+   * invoice expire): a few seconds still leaves a browser time to show the open invoice first. */
+  minRegtestExpirySeconds: 1,
   maxExpirySeconds: 604_800,
   defaultExpirySeconds: 3_600,
   /** Idempotency keys: UUIDs fit easily; bounded so the key index stays small. */

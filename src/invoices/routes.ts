@@ -17,6 +17,7 @@ import {
 } from "../http/schemas";
 import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
+import { tooShortExpiry } from "./rules";
 import { cancelInvoice, issueInvoice, readInvoice } from "./service";
 import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
 import { listInvoices } from "./store";
@@ -87,6 +88,8 @@ export function invoiceRoutes() {
       successUrl: body.success_url ?? null,
       publicMetadataKeys: [...new Set(body.public_metadata_keys ?? [])],
     };
+    const shortExpiry = tooShortExpiry(terms.expirySeconds, c.var.config.minInvoiceExpirySeconds);
+    if (shortExpiry) return fail(c, shortExpiry) as never;
     const result = await issueInvoice(
       c.var.db,
       body.price

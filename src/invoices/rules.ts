@@ -65,6 +65,19 @@ export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invo
   };
 }
 
+/**
+ * The refusal of an expiry under the hub's least (LIMITS.minExpirySeconds in production), worded as
+ * the schema's own range errors are; null when it is long enough.
+ */
+export const tooShortExpiry = (expirySeconds: number, minSeconds: number): DomainError | null =>
+  expirySeconds < minSeconds
+    ? domainError(
+        "invalid_parameter",
+        `expiry_seconds: Too small: expected number to be >=${minSeconds}`,
+        "expiry_seconds",
+      )
+    : null;
+
 /** The status a reader must see: an open invoice past its expiry is expired, stored or not. */
 export function effectiveStatus(invoice: Invoice, nowSeconds: number): InvoiceStatus {
   return invoice.status === "open" && nowSeconds >= invoice.expiresAt ? "expired" : invoice.status;

@@ -10,7 +10,7 @@ import jsQR from "jsqr";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../../scripts/lib/dev.mjs";
-import { type Stack, startStack } from "./stack";
+import { type Stack, startStack, TEST_EXPIRY_SECONDS } from "./stack";
 
 const SHOTS = join(ROOT, "test-results");
 /** The widget polls every second: any payment shows within two (issue 7). */
@@ -22,7 +22,7 @@ interface ShopRecord {
 }
 
 let stack: Stack;
-/** The expiry test's invoice and page: its minute starts before the other tests run. */
+/** The expiry test's invoice and page: its time starts before the other tests run. */
 let expiring: { invoiceId: string; page: Page; box: Box };
 
 type Box = { width: number; height: number };
@@ -88,8 +88,8 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const invoice = await stack.createInvoice({
     amount_msat: 21_000,
-    description: "Expires in a minute",
-    expiry_seconds: 60,
+    description: `Expires in ${TEST_EXPIRY_SECONDS} seconds`,
+    expiry_seconds: TEST_EXPIRY_SECONDS,
   });
   const page = await openShop(invoice.id);
   await waitForStatus(page, "open");

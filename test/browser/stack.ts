@@ -74,6 +74,12 @@ class CopyableStorage implements WalletStorage {
   }
 }
 
+/**
+ * The least invoice expiry the stack's Worker allows (MIN_INVOICE_EXPIRY_SECONDS, regtest only; production
+ * keeps 60 s): long enough for a loaded machine to open the page and see the invoice open first.
+ */
+export const TEST_EXPIRY_SECONDS = 20;
+
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 export async function startStack() {
@@ -97,6 +103,8 @@ export async function startStack() {
         BITCOIN_RPC_PASSWORD: node.password,
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
+        // The expiry test watches an invoice run out: a short one, not production's 60 s least.
+        MIN_INVOICE_EXPIRY_SECONDS: String(TEST_EXPIRY_SECONDS),
       },
       { path: envFile },
     );
