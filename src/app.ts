@@ -16,6 +16,7 @@ import { jsonBody, requestLog } from "./http/middleware";
 import { validationHook } from "./http/validation";
 import { invoiceRoutes } from "./invoices/routes";
 import { ledgerRoutes } from "./ledger/routes";
+import { lnurlRoutes } from "./lnurl/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
@@ -61,6 +62,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", settlementRoutes());
   app.route("/", checkoutRoutes());
   app.route("/", webhookRoutes());
+  app.route("/", lnurlRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
