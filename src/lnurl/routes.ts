@@ -136,7 +136,9 @@ const lnurlFail = (c: Context<AppEnv>, error: DomainError) =>
 /** Validation failures on LNURL routes, in LNURL's error shape. */
 const lnurlHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   if (!result.success) {
-    return lnurlFail(c, issueToError(result.error as z.ZodError, c.req.param()));
+    const target = (result as { target?: string }).target;
+    const input = target === "query" ? c.req.query() : c.req.param();
+    return lnurlFail(c, issueToError(result.error as z.ZodError, input));
   }
 };
 
