@@ -105,7 +105,7 @@ export const CallbackSchema = z
   .object({
     status: z.literal("OK"),
     pr: z.string().openapi({ description: "BOLT11 invoice whose h tag is sha256(metadata)" }),
-    routes: z.array(z.never()),
+    routes: z.array(z.unknown()).max(0).openapi({ description: "Always empty (LUD-06)" }),
     successAction: z.object({ tag: z.literal("message"), message: z.string() }),
     verify: z.string().openapi({ description: "LUD-21 verify URL of this invoice" }),
   })
