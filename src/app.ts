@@ -16,6 +16,7 @@ import { jsonBody, requestLog } from "./http/middleware";
 import { validationHook } from "./http/validation";
 import { invoiceRoutes } from "./invoices/routes";
 import { ledgerRoutes } from "./ledger/routes";
+import { linkRoutes } from "./links/routes";
 import { lnurlRoutes } from "./lnurl/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
@@ -63,6 +64,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", checkoutRoutes());
   app.route("/", webhookRoutes());
   app.route("/", lnurlRoutes());
+  app.route("/", linkRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

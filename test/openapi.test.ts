@@ -226,6 +226,18 @@ describe("real responses match the spec", () => {
     await call(h, "POST", `/v1/lightning-addresses/${address.body.id}/disable`, { key });
     await call(h, "GET", "/.well-known/lnurlp/contract");
 
+    // Payment links (the page /l/{id} answers HTML, checked in test/links.test.ts).
+    const link = await call(h, "POST", "/v1/payment-links", {
+      key,
+      body: { amount_msat: 5_000, description: "x" },
+    });
+    await call(h, "POST", "/v1/payment-links", { key, body: { amount_msat: 0 } });
+    await call(h, "GET", "/v1/payment-links?limit=5", { key });
+    await call(h, "GET", `/v1/payment-links/${link.body.id}`, { key });
+    await call(h, "GET", "/v1/payment-links/pl_missing", { key });
+    await call(h, "POST", `/v1/payment-links/${link.body.id}/disable`, { key });
+    await call(h, "POST", "/v1/payment-links/pl_missing/disable", { key });
+
     // Every status class the scenario was meant to reach was reached.
     for (const status of ["200", "201", "400", "401", "403", "404", "409", "410", "413", "422", "503"]) {
       expect(

@@ -111,9 +111,9 @@ export const LIMITS = {
   maxSuccessMessageChars: 144,
   /** The metadata's text/plain entry doubles as the wallet's description line: kept short. */
   maxAddressDescriptionChars: 200,
-  /** LNURL and payment-link invoices live 10 minutes: a wallet pays within seconds of asking, and a
-   * shorter life keeps invoices nobody paid from piling up as open. */
-  lnurlInvoiceExpirySeconds: 600,
+  /** Invoices minted on demand (LNURL callbacks, payment-link visits) live 10 minutes: a payer pays
+   * within seconds or minutes of asking, and a short life keeps unpaid ones from piling up as open. */
+  onDemandInvoiceExpirySeconds: 600,
   /** A visitor coming back to a link is handed its open invoice again only while this much of its
    * life is left; past that a fresh one is minted, so nobody is shown an invoice about to expire. */
   paymentLinkReuseMinSecondsLeft: 120,

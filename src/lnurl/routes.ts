@@ -115,7 +115,7 @@ const callbackRoute = createRoute({
   path: "/lnurlp/{name}/callback",
   tags: lnurlTags,
   summary: "LUD-06 callback: an invoice for `amount` msat (LUD-12 `comment`), with LUD-09 and LUD-21",
-  description: `Issues an ordinary invoice (invoice.created now, invoice.paid and payment.succeeded once paid), valid ${LIMITS.lnurlInvoiceExpirySeconds} s, whose h tag is sha256 of the pay request's metadata. Parameters other than amount and comment are ignored.`,
+  description: `Issues an ordinary invoice (invoice.created now, invoice.paid and payment.succeeded once paid), valid ${LIMITS.onDemandInvoiceExpirySeconds} s, whose h tag is sha256 of the pay request's metadata. Parameters other than amount and comment are ignored.`,
   request: { params: NameParams, query: CallbackQuerySchema },
   responses: { 200: jsonResponse(CallbackSchema, "The invoice to pay"), ...lnurlErrors(400, 404, 410) },
 });

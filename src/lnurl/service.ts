@@ -132,7 +132,7 @@ export async function issueInvoice(
       amountMsat: ask.value.amountMsat,
       description: null,
       descriptionHash: metadataHash(payRequestMetadata(address, host)),
-      expirySeconds: LIMITS.lnurlInvoiceExpirySeconds,
+      expirySeconds: LIMITS.onDemandInvoiceExpirySeconds,
       metadata: {
         [ADDRESS_METADATA_KEY]: addressOf(address, host),
         ...(ask.value.comment === null ? {} : { [COMMENT_METADATA_KEY]: ask.value.comment }),
