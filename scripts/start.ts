@@ -120,6 +120,9 @@ try {
   const lightningAddress = await demoAddress(worker.url, merchantKey!);
   const tls = await lnurlTls(Number(new URL(worker.url).port));
   stoppers.push(() => tls.stop());
+  // One cron tick now rather than in CRON_INTERVAL_SECONDS: it stores the exchange rates (the fixed
+  // development source by default), so fiat-priced invoices work from the first request.
+  await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`);
   const info = (await api(worker.url, "/v1/node")).body;
   const path = writeDevJson(
     {

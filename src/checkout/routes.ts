@@ -10,7 +10,7 @@ import { validationHook } from "../http/validation";
 import { checkoutPage, notFoundPage, pageHeaders } from "./page";
 import { CheckoutSchema, InvoiceIdParam, textResponse, WidgetQuery } from "./schemas";
 import { getCheckoutInvoice } from "./store";
-import { renderCheckout } from "./view";
+import { amountText, renderCheckout } from "./view";
 import { WIDGET_INTEGRITY, WIDGET_JS, WIDGET_PATH, widgetHeaders } from "./widget";
 
 const tags = ["Checkout"];
@@ -73,6 +73,7 @@ export function checkoutRoutes() {
       invoiceId: found.invoice.id,
       merchantName: found.merchantName,
       bolt11: found.invoice.bolt11,
+      amountText: amountText(found.invoice),
       widgetSrc: WIDGET_PATH,
       widgetIntegrity: WIDGET_INTEGRITY,
     });

@@ -101,10 +101,18 @@ export const ERROR_CODES = [
   "lightning_address_not_found",
   "lightning_address_disabled",
   "lightning_address_limit_reached",
-  "amount_out_of_range",
   "comment_too_long",
   "payment_link_not_found",
   "payment_link_disabled",
+  // fiat prices, rates and reports
+  "amount_conflict",
+  "invalid_currency",
+  "currency_not_supported",
+  "amount_out_of_range",
+  "rate_unavailable",
+  "payment_has_no_fiat_value",
+  "invalid_range",
+  "report_too_large",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
