@@ -21,6 +21,7 @@ import { lnurlRoutes } from "./lnurl/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
+import { reportRoutes } from "./reports/routes";
 import { settlementRoutes } from "./settlement/routes";
 import { deliverAfterWrites } from "./webhooks/middleware";
 import { webhookRoutes } from "./webhooks/routes";
@@ -65,6 +66,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", webhookRoutes());
   app.route("/", lnurlRoutes());
   app.route("/", linkRoutes());
+  app.route("/", reportRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
