@@ -8,7 +8,7 @@ import { isCompressedPubkey, p2wpkh, segwitAddress, standardKind } from "../chai
 import { payerMessageHash, signDer } from "../chain/signature";
 import { type Tx, txHex, txid } from "../chain/tx";
 import { bytesToHex, hexToBytes, secp, sha256 } from "../crypto";
-import { decodeInvoice } from "../lightning/bolt11";
+import { type DecodedInvoice, decodeInvoice } from "../lightning/bolt11";
 import { verifyReceipt } from "../payments/receipt";
 import {
   type ChannelView,
@@ -148,18 +148,18 @@ export class PayerWallet {
   }
 
   /**
-   * Pays a BOLT11 invoice from a channel: checks the invoice (payee is this hub's node key, its
-   * network, not expired, an amount the channel covers), signs the next state, sends it, and
-   * verifies the preimage against the payment hash and the receipt against the node key before
-   * remembering the new state. The signed state is kept as pending first, so a lost response or
-   * a crash is recovered by sending the very same state again (the hub answers with the same payment).
+   * Checks an invoice before paying it — payee is this hub's node key, its network, not expired, an
+   * amount, a funded channel that covers it — and says what paying it would do. Sends nothing.
    */
-  async pay(
+  async preparePayment(
     client: SluiceClient,
     bolt11: string,
     options: { channelId?: string; nowSeconds?: number } = {},
-  ): Promise<PaymentResult> {
-    const node = await client.node();
+  ): Promise<{ invoice: DecodedInvoice; amountMsat: bigint; channelId: string }> {
+    return this.check(await client.node(), bolt11, options);
+  }
+
+  private async check(node: NodeInfo, bolt11: string, options: { channelId?: string; nowSeconds?: number }) {
     const decoded = decodeInvoice(bolt11.trim());
     if (!decoded.ok) throw new Error(`not a valid invoice: ${decoded.error.message}`);
     const invoice = decoded.value;
@@ -172,6 +172,26 @@ export class PayerWallet {
     if (now >= invoice.expires_at) throw new Error("the invoice has expired");
     const amountMsat = BigInt(invoice.amount_msat);
     const channelId = options.channelId ?? (await this.channelFor(amountMsat));
+    const balance = BigInt((await this.channel(channelId)).payerBalanceMsat);
+    if (amountMsat > balance)
+      throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
+    return { invoice, amountMsat, channelId };
+  }
+
+  /**
+   * Pays a BOLT11 invoice from a channel: checks the invoice (`preparePayment`), signs the next
+   * state, sends it, and verifies the preimage against the payment hash and the receipt against
+   * the node key before remembering the new state. The signed state is kept as pending first, so a
+   * lost response or a crash is recovered by sending the very same state again (the hub answers
+   * with the same payment).
+   */
+  async pay(
+    client: SluiceClient,
+    bolt11: string,
+    options: { channelId?: string; nowSeconds?: number } = {},
+  ): Promise<PaymentResult> {
+    const node = await client.node();
+    const { invoice, amountMsat, channelId } = await this.check(node, bolt11, options);
     await this.resume(client, channelId);
     const c = await this.channel(channelId);
     const balance = BigInt(c.payerBalanceMsat);
