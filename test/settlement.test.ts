@@ -147,6 +147,11 @@ describe("settlement on the regtest chain", () => {
     );
     const proofA = (await h.call("GET", `/v1/settlements/${settlementId}/proof`, { key: a.key })).body;
     expect(proofA.proofs.map((p: { owner: string }) => p.owner)).toEqual([`merchant:${a.merchantId}`]);
+    // The leaf is salted (its salt shown to its owner only), so its siblings cannot be named.
+    expect(proofA.proofs[0].salt).toMatch(/^[0-9a-f]{64}$/);
+    const proofB = (await h.call("GET", `/v1/settlements/${settlementId}/proof`, { key: b.key })).body;
+    expect(proofB.proofs).toHaveLength(1);
+    expect(proofB.proofs[0].salt).not.toBe(proofA.proofs[0].salt);
     expect(verifySettlementProof(proofA, await rawTx(txid!))).toEqual({
       ok: true,
       balances: { [`merchant:${a.merchantId}`]: balanceA % 1000 },

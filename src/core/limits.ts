@@ -53,6 +53,11 @@ export const LIMITS = {
   maxStandardTxWeight: 400_000,
   /** Fee bumps per transaction before the hub stops and the operator must look (each at least +50%). */
   settlementMaxFeeBumps: 12,
+  /** Blocks one run scans back from the tip for the transaction that spent a settlement's input
+   * (proof of a foreign spend, before abandoning it): 2 subrequests each, so 144 (a day) costs
+   * under 300 of the 1,000. The cron runs every few minutes, so a payer's refund is found a few
+   * blocks after it is mined; one deeper than this (the hub stopped for a day) waits for the operator. */
+  settlementSpendScanBlocks: 144,
   /** A settlement run holds this lease; a run that crashed releases it by expiry. */
   settlementLeaseSeconds: 120,
   /** Smallest payout threshold a merchant may set (1,000 sat): below it a payout's own fee share
