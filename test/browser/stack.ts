@@ -82,7 +82,14 @@ export const TEST_EXPIRY_SECONDS = 20;
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export async function startStack() {
+export interface StackOptions {
+  /** Extra Worker vars (e.g. LIGHTNING_ADDRESS_DOMAIN). */
+  vars?: Record<string, string>;
+  /** Launch Chromium (default true); without it `context` throws. */
+  browser?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "sluice-browser-"));
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
@@ -105,6 +112,7 @@ export async function startStack() {
         CHANNEL_MIN_CAPACITY_SAT: "10000",
         // The expiry test watches an invoice run out: a short one, not production's 60 s least.
         MIN_INVOICE_EXPIRY_SECONDS: String(TEST_EXPIRY_SECONDS),
+        ...options.vars,
       },
       { path: envFile },
     );
@@ -129,10 +137,14 @@ export async function startStack() {
     });
     stoppers.push(() => shop.stop());
 
-    const context: BrowserContext = await launchChromium(join(tmp, "chromium-profile"), {
-      viewport: { width: 480, height: 960 },
-    });
-    stoppers.push(() => context.close());
+    let browser: BrowserContext | null = null;
+    if (options.browser !== false) {
+      const launched = await launchChromium(join(tmp, "chromium-profile"), {
+        viewport: { width: 480, height: 960 },
+      });
+      browser = launched;
+      stoppers.push(() => launched.close());
+    }
 
     const rpc = { url: node.url, user: node.user, password: node.password };
     const client = new SluiceClient(worker.url);
@@ -216,7 +228,12 @@ export async function startStack() {
       shopUrl: shop.url,
       widgetVersion: widget.version,
       node: node as RegtestNode,
-      context,
+      get context(): BrowserContext {
+        if (!browser) throw new Error("this stack was started without a browser");
+        return browser;
+      },
+      merchantKey,
+      tmp,
       client,
       mine,
       createInvoice,
