@@ -1,4 +1,5 @@
 /** The cron: bounded work per tick (exchange rates, invoice expiry, idempotency purge, channels and expired offers, settlement, webhook deliveries). */
+import { secondsOf } from "./core/clock";
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -40,7 +41,7 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   // First: fiat invoices created during the rest of the tick already see this minute's rates.
   const rates = await refreshRates(db, config.rates, at.nowMs);
   const invoicesExpired = await sweepExpired(db, at, LIMITS.expirySweepRowsPerTick);
-  const cutoff = Math.floor(at.nowMs / 1000) - LIMITS.idempotencyRetentionSeconds;
+  const cutoff = secondsOf(at.nowMs) - LIMITS.idempotencyRetentionSeconds;
   const idempotencyKeysPurged = await purgeKeys(db, cutoff, LIMITS.expirySweepRowsPerTick);
   const chain = config.rpc ? bitcoindRpc(config.rpc) : null;
   const channels = await sweepChannels(db, chain, config, at, LIMITS.channelSweepRowsPerTick);

@@ -1,4 +1,5 @@
 /** Pure channel decisions: offer, funding verification, confirmation, close request, expiry. */
+import { secondsOf } from "../core/clock";
 import { fundingScriptOf, witnessScriptOf } from "../chain/channel";
 import { isCompressedPubkey, p2wpkh, segwitAddress, standardKind } from "../chain/script";
 import type { ChannelPolicy } from "../config";
@@ -62,7 +63,7 @@ export function offerChannel(request: ChannelRequest, ctx: OfferContext): Result
     capacitySat: request.capacitySat,
     refundScript,
   };
-  const createdAt = Math.floor(ctx.nowMs / 1000);
+  const createdAt = secondsOf(ctx.nowMs);
   return ok({
     id,
     status: "awaiting_funding",

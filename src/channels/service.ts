@@ -1,14 +1,14 @@
 /** Channel use cases: load → observe the chain → decide (rules.ts) → persist in one guarded batch. */
+import { secondsOf, type At } from "../core/clock";
 import { type ChainBackend, ChainError } from "../chain/backend";
 import { payerMessageHash, verifyDerLowS } from "../chain/signature";
 import type { Config } from "../config";
 import { domainError, type DomainError } from "../core/errors";
-import { newId, type RandomBytes } from "../core/ids";
 import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
 import { hexToBytes } from "../crypto";
 import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
-import type { EventType, OutboxEvent } from "../events/event";
+import { type EventType, type OutboxEvent, outboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import { channelOpened, channelRefunded } from "../ledger/rules";
 import { equityOf, journalStatements } from "../ledger/store";
@@ -40,12 +40,6 @@ import {
 } from "./store";
 import { renderChannel } from "./view";
 
-export interface At {
-  readonly nowMs: number;
-  readonly random: RandomBytes;
-}
-
-const seconds = (at: At) => Math.floor(at.nowMs / 1000);
 const unavailable = () =>
   domainError("chain_unavailable", "the Bitcoin node is unreachable; nothing changed, retry shortly");
 const notFound = (id: string) => domainError("channel_not_found", `no channel '${id}'`, "id");
@@ -60,17 +54,8 @@ async function observe<T>(work: () => Promise<T>): Promise<Result<T, DomainError
   }
 }
 
-function channelEvent(type: EventType, channel: Channel, config: Config, at: At): OutboxEvent {
-  return {
-    id: newId("event", at.nowMs, at.random),
-    merchantId: null,
-    type,
-    objectId: channel.id,
-    dedupeKey: `${type}:${channel.id}`,
-    createdAt: seconds(at),
-    object: renderChannel(channel, config.network),
-  };
-}
+const channelEvent = (type: EventType, channel: Channel, config: Config, at: At): OutboxEvent =>
+  outboxEvent(type, null, channel.id, renderChannel(channel, config.network), at);
 
 /** What a transition writes besides the channel row: its event and its journal, in the same batch. */
 async function consequences(
@@ -83,7 +68,7 @@ async function consequences(
   if (from.status !== "open" && next.status === "open") {
     return [
       insertEventStatement(db, channelEvent("channel.opened", next, config, at)),
-      ...journalStatements(db, channelOpened(next.id, next.capacitySat, seconds(at))),
+      ...journalStatements(db, channelOpened(next.id, next.capacitySat, secondsOf(at.nowMs))),
     ];
   }
   if (from.status !== next.status && (next.status === "refunded" || next.status === "closed")) {
@@ -98,7 +83,7 @@ async function consequences(
               next.capacitySat,
               next.payerBalanceMsat,
               await equityOf(db),
-              seconds(at),
+              secondsOf(at.nowMs),
             ),
           )
         : []),
@@ -156,7 +141,7 @@ export async function createChannel(
 const fundingContext = (config: Config, at: At): FundingContext => ({
   minConfirmations: config.minConfirmations,
   policy: config.channel,
-  nowSeconds: seconds(at),
+  nowSeconds: secondsOf(at.nowMs),
 });
 
 /** What the node says about an outpoint (the transaction, whether unspent, the tip). */
@@ -190,12 +175,12 @@ export async function registerFunding(
   );
   // Authenticate before anything else happens: a stranger's request changes nothing, not even a refresh.
   if (!signatureValid) {
-    const refused = checkRegistration(loaded, outpoint, false, seconds(at));
+    const refused = checkRegistration(loaded, outpoint, false, secondsOf(at.nowMs));
     if (!refused.ok) return refused;
   }
   if (!chain) return err(unavailable());
   const channel = await refresh(db, chain, config, loaded, at);
-  const allowed = checkRegistration(channel, outpoint, signatureValid, seconds(at));
+  const allowed = checkRegistration(channel, outpoint, signatureValid, secondsOf(at.nowMs));
   if (!allowed.ok) return allowed;
   if (allowed.value === "repeat") return ok(channel);
   const seen = await observeFunding(chain, outpoint);
@@ -242,7 +227,7 @@ async function refresh(
   at: At,
 ): Promise<Channel> {
   let next = channel;
-  if (offerExpired(channel, seconds(at))) next = expiredOffer(channel);
+  if (offerExpired(channel, secondsOf(at.nowMs))) next = expiredOffer(channel);
   else if (awaitingNode(channel) && chain && channel.fundingTxid !== null && channel.fundingVout !== null) {
     const seen = await observeFunding(chain, { txid: channel.fundingTxid, vout: channel.fundingVout });
     if (seen.ok) next = recheckFunding(channel, seen.value, fundingContext(config, at));
@@ -251,7 +236,7 @@ async function refresh(
     const tx = await observe(() => chain.getTransaction(txid));
     // Unknown to the node or node down: keep what we know.
     if (tx.ok && tx.value)
-      next = confirm(channel, tx.value.confirmations, config.minConfirmations, seconds(at));
+      next = confirm(channel, tx.value.confirmations, config.minConfirmations, secondsOf(at.nowMs));
   }
   if (next === channel) return channel;
   return (await persistFunding(db, channel, next, config, at))
@@ -287,7 +272,7 @@ export async function closeChannel(
     payerMessageHash("close", id),
     hexToBytes(channel.payerPubkey),
   );
-  const decision = requestClose(channel, valid, seconds(at));
+  const decision = requestClose(channel, valid, secondsOf(at.nowMs));
   if (!decision.ok) return decision;
   if (await persist(db, channel, decision.value, config, at)) return decision;
   const current = await getChannel(db, id);
@@ -307,7 +292,7 @@ export async function sweepChannels(
   at: At,
   limit: number,
 ): Promise<{ expired: number; purged: number; refreshed: number; refunded: number }> {
-  const now = seconds(at);
+  const now = secondsOf(at.nowMs);
   const expired = await expireOffers(db, now, LIMITS.channelOfferRowsPerTick);
   const purged = await purgeExpiredOffers(
     db,

@@ -1,4 +1,7 @@
 /** Outbox events: the change they announce, as the full object at that moment. */
+import { type At, secondsOf } from "../core/clock";
+import { newId } from "../core/ids";
+
 export const EVENT_TYPES = [
   "invoice.created",
   "invoice.expired",
@@ -27,6 +30,26 @@ export interface OutboxEvent {
   readonly createdAt: number;
   readonly object: unknown;
 }
+
+/**
+ * The outbox event announcing a change to one object, as its full rendering at `at`. One-shot: its
+ * dedupe key is `<type>:<object id>`, so a second writer of the same event changes nothing.
+ */
+export const outboxEvent = (
+  type: EventType,
+  merchantId: string | null,
+  objectId: string,
+  object: unknown,
+  at: At,
+): OutboxEvent => ({
+  id: newId("event", at.nowMs, at.random),
+  merchantId,
+  type,
+  objectId,
+  dedupeKey: `${type}:${objectId}`,
+  createdAt: secondsOf(at.nowMs),
+  object,
+});
 
 /** The event as webhooks and the events API render it. */
 export function renderEvent(event: OutboxEvent) {

@@ -1,4 +1,5 @@
 /** Pure invoice decisions: creation, effective status, cancel and expiry transitions. */
+import { secondsOf } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
 import { newId, type RandomBytes } from "../core/ids";
 import type { Network } from "../core/network";
@@ -19,7 +20,7 @@ export interface CreateContext {
 
 /** A new open invoice: fresh preimage, its hash, a payment secret, and the signed BOLT11. */
 export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invoice {
-  const createdAt = Math.floor(ctx.nowMs / 1000);
+  const createdAt = secondsOf(ctx.nowMs);
   const preimage = ctx.random(32);
   const paymentHash = sha256(preimage);
   const paymentSecret = ctx.random(32);

@@ -1,9 +1,9 @@
 /** Invoice use cases: load → decide (rules.ts) → persist in one batch (store.ts). */
+import { secondsOf, type At } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
-import { newId, type RandomBytes } from "../core/ids";
 import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
-import type { EventType, OutboxEvent } from "../events/event";
+import { type EventType, type OutboxEvent, outboxEvent } from "../events/event";
 import { insertEventIfChangedStatement, insertEventStatement } from "../events/store";
 import type { RatePolicy } from "../config";
 import type { MerchantFiat } from "../rates/rate";
@@ -14,28 +14,12 @@ import { cancel, type CreateContext, createInvoice, expired, needsExpiry } from 
 import { cancelStatements, dueForExpiry, expireStatement, getInvoice, insertInvoiceStatement } from "./store";
 import { renderInvoice } from "./view";
 
-export interface Moment {
-  readonly nowMs: number;
-  readonly random: RandomBytes;
-}
-
-const seconds = (at: Moment) => Math.floor(at.nowMs / 1000);
-
 /** The outbox event announcing an invoice change. */
-function invoiceEvent(type: EventType, invoice: Invoice, at: Moment): OutboxEvent {
-  return {
-    id: newId("event", at.nowMs, at.random),
-    merchantId: invoice.merchantId,
-    type,
-    objectId: invoice.id,
-    dedupeKey: `${type}:${invoice.id}`,
-    createdAt: seconds(at),
-    object: renderInvoice(invoice, seconds(at)),
-  };
-}
+const invoiceEvent = (type: EventType, invoice: Invoice, at: At): OutboxEvent =>
+  outboxEvent(type, invoice.merchantId, invoice.id, renderInvoice(invoice, secondsOf(at.nowMs)), at);
 
 /** The statements that store a new invoice and its `invoice.created` event (for a caller's batch). */
-export const invoiceCreationStatements = (db: Db, invoice: Invoice, at: Moment): Statement[] => [
+export const invoiceCreationStatements = (db: Db, invoice: Invoice, at: At): Statement[] => [
   insertInvoiceStatement(db, invoice),
   insertEventStatement(db, invoiceEvent("invoice.created", invoice, at)),
 ];
@@ -87,7 +71,7 @@ export async function createAndStore(db: Db, request: InvoiceRequest, ctx: Creat
 }
 
 /** Persists the expiry of an open invoice whose time ran out; exactly one writer emits the event. */
-async function persistExpiry(db: Db, invoice: Invoice, at: Moment): Promise<Invoice> {
+async function persistExpiry(db: Db, invoice: Invoice, at: At): Promise<Invoice> {
   const next = expired(invoice);
   await runBatch(db, [
     expireStatement(db, next),
@@ -97,14 +81,9 @@ async function persistExpiry(db: Db, invoice: Invoice, at: Moment): Promise<Invo
 }
 
 /** A merchant's invoice, with expiry enforced on read. */
-export async function readInvoice(
-  db: Db,
-  merchantId: string,
-  id: string,
-  at: Moment,
-): Promise<Invoice | null> {
+export async function readInvoice(db: Db, merchantId: string, id: string, at: At): Promise<Invoice | null> {
   const invoice = await getInvoice(db, merchantId, id);
-  if (invoice && needsExpiry(invoice, seconds(at))) return persistExpiry(db, invoice, at);
+  if (invoice && needsExpiry(invoice, secondsOf(at.nowMs))) return persistExpiry(db, invoice, at);
   return invoice;
 }
 
@@ -113,17 +92,17 @@ export async function cancelInvoice(
   db: Db,
   merchantId: string,
   id: string,
-  at: Moment,
+  at: At,
 ): Promise<Result<Invoice, DomainError>> {
   const invoice = await readInvoice(db, merchantId, id, at);
   if (!invoice) return err(domainError("invoice_not_found", `no invoice '${id}'`, "id"));
-  const decision = cancel(invoice, seconds(at));
+  const decision = cancel(invoice, secondsOf(at.nowMs));
   if (!decision.ok) return decision;
   if (!decision.value.changed) return ok(decision.value.invoice);
   const next = decision.value.invoice;
   try {
     await runBatch(db, [
-      ...cancelStatements(db, next, seconds(at)),
+      ...cancelStatements(db, next, secondsOf(at.nowMs)),
       insertEventStatement(db, invoiceEvent("invoice.canceled", next, at)),
     ]);
   } catch (error) {
@@ -131,7 +110,7 @@ export async function cancelInvoice(
     // Someone changed the invoice between our read and our write: decide again on what is there now.
     const current = await readInvoice(db, merchantId, id, at);
     if (!current) throw error;
-    const again = cancel(current, seconds(at));
+    const again = cancel(current, secondsOf(at.nowMs));
     if (!again.ok) return again;
     if (!again.value.changed) return ok(again.value.invoice);
     return err(domainError("conflict", "the invoice changed while canceling; retry"));
@@ -140,8 +119,8 @@ export async function cancelInvoice(
 }
 
 /** One cron tick of expiry: expires due invoices (bounded), returns how many it handled. */
-export async function sweepExpired(db: Db, at: Moment, limit: number): Promise<number> {
-  const due = await dueForExpiry(db, seconds(at), limit);
+export async function sweepExpired(db: Db, at: At, limit: number): Promise<number> {
+  const due = await dueForExpiry(db, secondsOf(at.nowMs), limit);
   for (const invoice of due) await persistExpiry(db, invoice, at);
   return due.length;
 }

@@ -1,14 +1,14 @@
 /** Payment link use cases: load → decide (rules.ts) → persist in one batch (store.ts). */
+import { secondsOf, type At } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
-import { newId } from "../core/ids";
 import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch } from "../db/client";
-import type { EventType, OutboxEvent } from "../events/event";
+import { type EventType, type OutboxEvent, outboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import type { Invoice } from "../invoices/invoice";
 import { type CreateContext, createInvoice, effectiveStatus } from "../invoices/rules";
-import { invoiceCreationStatements, type Moment } from "../invoices/service";
+import { invoiceCreationStatements } from "../invoices/service";
 import { getInvoice } from "../invoices/store";
 import type { LinkRequest, PaymentLink } from "./link";
 import { decideVisit, disable, LINK_METADATA_KEY, newLink, visitAmount } from "./rules";
@@ -22,19 +22,8 @@ import {
 } from "./store";
 import { renderLink } from "./view";
 
-const seconds = (at: Moment) => Math.floor(at.nowMs / 1000);
-
-function linkEvent(type: EventType, link: PaymentLink, at: Moment): OutboxEvent {
-  return {
-    id: newId("event", at.nowMs, at.random),
-    merchantId: link.merchantId,
-    type,
-    objectId: link.id,
-    dedupeKey: `${type}:${link.id}`,
-    createdAt: seconds(at),
-    object: renderLink(link),
-  };
-}
+const linkEvent = (type: EventType, link: PaymentLink, at: At): OutboxEvent =>
+  outboxEvent(type, link.merchantId, link.id, renderLink(link), at);
 
 /** Creates a link and its `payment_link.created` event in one batch. */
 export async function createLink(
@@ -42,7 +31,7 @@ export async function createLink(
   merchantId: string,
   request: LinkRequest,
   origin: string,
-  at: Moment,
+  at: At,
 ): Promise<PaymentLink> {
   const link = newLink(request, merchantId, origin, at.nowMs, at.random);
   await runBatch(db, [
@@ -57,11 +46,11 @@ export async function disableLink(
   db: Db,
   merchantId: string,
   id: string,
-  at: Moment,
+  at: At,
 ): Promise<Result<PaymentLink, DomainError>> {
   const link = await getLink(db, merchantId, id);
   if (!link) return err(domainError("payment_link_not_found", `no payment link '${id}'`, "id"));
-  const next = disable(link, seconds(at));
+  const next = disable(link, secondsOf(at.nowMs));
   if (!next.changed) return ok(next.link);
   try {
     await runBatch(db, [
@@ -90,7 +79,7 @@ export async function visitLink(
   if (!link) return err(domainError("payment_link_not_found", `no payment link '${input.linkId}'`, "id"));
   const amount = visitAmount(link, input.amountSat, input.maxMsat);
   if (!amount.ok) return amount;
-  const now = seconds(ctx);
+  const now = secondsOf(ctx.nowMs);
   const previous = await getVisit(db, link.id, input.visitor);
   const previousInvoice = previous ? await getInvoice(db, link.merchantId, previous.invoiceId) : null;
   const open = previousInvoice !== null && effectiveStatus(previousInvoice, now) === "open";

@@ -1,11 +1,12 @@
 /** Lightning Address use cases: load → decide (rules.ts) → persist (store.ts, the invoice service). */
+import type { At } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
 import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch } from "../db/client";
 import type { Invoice } from "../invoices/invoice";
 import type { CreateContext } from "../invoices/rules";
-import { createAndStore, type Moment, readInvoice } from "../invoices/service";
+import { createAndStore, readInvoice } from "../invoices/service";
 import { getMerchant } from "../merchants/store";
 import type { CallbackQuery, ClaimRequest, LightningAddress, LnurlHost } from "./address";
 import {
@@ -37,7 +38,7 @@ export async function claimAddress(
   merchantId: string,
   request: ClaimRequest,
   hubMaxSendableMsat: bigint,
-  at: Moment,
+  at: At,
 ): Promise<Result<LightningAddress, DomainError>> {
   const name = checkAddressName(request.name);
   if (!name.ok) return name;
@@ -151,7 +152,7 @@ export async function verifiedInvoice(
   db: Db,
   name: string,
   invoiceId: string,
-  at: Moment,
+  at: At,
 ): Promise<Result<Invoice, DomainError>> {
   const address = await addressByName(db, name);
   if (!address) return err(unknownName(name));

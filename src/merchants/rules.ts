@@ -1,4 +1,5 @@
 /** Pure rules for API keys: format, hashing, scope checks. */
+import { secondsOf } from "../core/clock";
 import { base64urlnopad } from "@scure/base";
 import { domainError, type DomainError } from "../core/errors";
 import { type RandomBytes, newId } from "../core/ids";
@@ -44,7 +45,7 @@ export function mintApiKey(
       keyHash: hashApiKey(secret),
       scopes: [...new Set(scopes)],
       label,
-      createdAt: Math.floor(nowMs / 1000),
+      createdAt: secondsOf(nowMs),
       revokedAt: null,
     },
   };

@@ -1,6 +1,7 @@
 /** Merchant and API key use cases, shared by the operator and merchant routes. */
+import { secondsOf, type At } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
-import { newId, type RandomBytes } from "../core/ids";
+import { newId } from "../core/ids";
 import { err, ok, type Result } from "../core/result";
 import { type Db, runBatch } from "../db/client";
 import type { ApiKey, Merchant, Scope } from "./merchant";
@@ -14,11 +15,6 @@ import {
   revokeApiKey,
 } from "./store";
 
-export interface At {
-  readonly nowMs: number;
-  readonly random: RandomBytes;
-}
-
 /** Creates a merchant and its first key in one batch. */
 export async function createMerchant(
   db: Db,
@@ -29,7 +25,7 @@ export async function createMerchant(
   const merchant: Merchant = {
     id: newId("merchant", at.nowMs, at.random),
     name,
-    createdAt: Math.floor(at.nowMs / 1000),
+    createdAt: secondsOf(at.nowMs),
     feeBaseMsat: null,
     feePpm: null,
     payoutScriptPubkey: null,
@@ -69,6 +65,6 @@ export async function revokeKey(
 ): Promise<Result<ApiKey, DomainError>> {
   const key = await getApiKey(db, merchantId, keyId);
   if (!key) return err(domainError("api_key_not_found", `no API key '${keyId}'`, "id"));
-  await revokeApiKey(db, merchantId, keyId, Math.floor(at.nowMs / 1000));
+  await revokeApiKey(db, merchantId, keyId, secondsOf(at.nowMs));
   return ok((await getApiKey(db, merchantId, keyId)) ?? key);
 }

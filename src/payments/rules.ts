@@ -1,4 +1,5 @@
 /** Pure payment decisions (DESIGN.md §5–7): replay, state transition, sighash rule, signature. */
+import { secondsOf } from "../core/clock";
 import { closingSighash } from "../chain/channel";
 import { type Ecdsa, verifyDerLowS } from "../chain/signature";
 import type { Channel } from "../channels/channel";
@@ -50,7 +51,7 @@ export function decidePayment(
   previous: Payment | null,
   ctx: PaymentContext,
 ): Result<PaymentDecision, DomainError> {
-  const nowSeconds = Math.floor(ctx.nowMs / 1000);
+  const nowSeconds = secondsOf(ctx.nowMs);
   // The exact same signed state again: the same payment, never a second charge.
   if (previous && sameState(previous, request, invoice)) {
     return ok({ kind: "replay", payment: previous });

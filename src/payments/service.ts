@@ -1,13 +1,14 @@
 /** Payment and refund use cases: load → decide (rules.ts) → one guarded D1 batch (DESIGN.md §7). */
+import { secondsOf, type At } from "../core/clock";
 import type { Ecdsa } from "../chain/signature";
 import type { Channel } from "../channels/channel";
 import { transitionStatements } from "../channels/store";
 import type { Config } from "../config";
 import { domainError, type DomainError } from "../core/errors";
-import { newId, type RandomBytes } from "../core/ids";
+import { newId } from "../core/ids";
 import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch } from "../db/client";
-import type { EventType, OutboxEvent } from "../events/event";
+import { outboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import type { Invoice } from "../invoices/invoice";
 import { markPaidStatements } from "../invoices/store";
@@ -22,28 +23,9 @@ import { decidePayment, merchantFees } from "./rules";
 import { getPayment, insertPaymentStatement, paymentInputs, refundStatements } from "./store";
 import { type RefundView, renderMerchantPayment, renderRefund } from "./view";
 
-export interface At {
-  readonly nowMs: number;
-  readonly random: RandomBytes;
-}
-
 /** What a payment needs besides the request: the time, randomness and the ECDSA backend. */
 export interface PayAt extends At {
   readonly ecdsa: Ecdsa;
-}
-
-const seconds = (at: At) => Math.floor(at.nowMs / 1000);
-
-function event(type: EventType, merchantId: string, objectId: string, object: unknown, at: At): OutboxEvent {
-  return {
-    id: newId("event", at.nowMs, at.random),
-    merchantId,
-    type,
-    objectId,
-    dedupeKey: `${type}:${objectId}`,
-    createdAt: seconds(at),
-    object,
-  };
 }
 
 export interface PaymentOutcome {
@@ -90,7 +72,7 @@ async function attempt(
 function paymentStatements(db: Db, from: Channel, next: Channel, invoice: Invoice, payment: Payment, at: At) {
   return [
     ...transitionStatements(db, from, next),
-    ...markPaidStatements(db, invoice, seconds(at)),
+    ...markPaidStatements(db, invoice, secondsOf(at.nowMs)),
     insertPaymentStatement(db, payment),
     ...journalStatements(
       db,
@@ -100,16 +82,22 @@ function paymentStatements(db: Db, from: Channel, next: Channel, invoice: Invoic
         payment.merchantId,
         payment.amountMsat,
         payment.feeMsat,
-        seconds(at),
+        secondsOf(at.nowMs),
       ),
     ),
     insertEventStatement(
       db,
-      event("invoice.paid", invoice.merchantId, invoice.id, renderInvoice(invoice, seconds(at)), at),
+      outboxEvent(
+        "invoice.paid",
+        invoice.merchantId,
+        invoice.id,
+        renderInvoice(invoice, secondsOf(at.nowMs)),
+        at,
+      ),
     ),
     insertEventStatement(
       db,
-      event("payment.succeeded", payment.merchantId, payment.id, renderMerchantPayment(payment), at),
+      outboxEvent("payment.succeeded", payment.merchantId, payment.id, renderMerchantPayment(payment), at),
     ),
   ];
 }
@@ -185,7 +173,7 @@ export async function refundPayment(
     channelId: payment.channelId,
     amountMsat,
     reason: request.reason,
-    createdAt: seconds(at),
+    createdAt: secondsOf(at.nowMs),
     fiat: asked.fiat,
     fiatRateBasis: asked.basis,
   };
@@ -197,7 +185,7 @@ export async function refundPayment(
         db,
         refundJournal(refund.id, merchantId, payment.channelId, amountMsat, refund.createdAt),
       ),
-      insertEventStatement(db, event("refund.created", merchantId, refund.id, view, at)),
+      insertEventStatement(db, outboxEvent("refund.created", merchantId, refund.id, view, at)),
     ]);
   } catch (e) {
     if (!isGuardAbort(e)) throw e;

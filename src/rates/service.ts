@@ -1,4 +1,5 @@
 /** Rate use cases: the cron's fetch (load → decide → persist), and the current rate for a request. */
+import { secondsOf } from "../core/clock";
 import type { RatePolicy } from "../config";
 import { domainError, type DomainError } from "../core/errors";
 import { LIMITS } from "../core/limits";
@@ -38,7 +39,7 @@ export async function refreshRates(
   nowMs: number,
   sources: readonly RateSource[] = rateSources(policy),
 ): Promise<RefreshReport> {
-  const nowSeconds = Math.floor(nowMs / 1000);
+  const nowSeconds = secondsOf(nowMs);
   const [stored, outcomes] = await Promise.all([
     allQuotes(db),
     Promise.all(sources.map((s) => s.quote(policy.currencies, nowSeconds))).then((o) => o.flat()),
@@ -92,5 +93,5 @@ export async function currentRate(
     );
   }
   const quotes = await cachedQuotes(db, nowMs);
-  return decideRate(quotes, currency, Math.floor(nowMs / 1000), policy.maxAgeSeconds);
+  return decideRate(quotes, currency, secondsOf(nowMs), policy.maxAgeSeconds);
 }

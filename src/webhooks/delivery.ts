@@ -3,6 +3,7 @@
  * timeout and read, no redirects → decide (rules.ts) → record, one batch per attempt. Used by the
  * cron for everything due and right after write requests for first attempts (waitUntil).
  */
+import { secondsOf } from "../core/clock";
 import type { Config } from "../config";
 import type { RandomBytes } from "../core/ids";
 import { LIMITS } from "../core/limits";
@@ -193,7 +194,7 @@ export async function deliverDue(
   at: { nowMs: number; random: RandomBytes },
   bounds: DeliveryBounds,
 ): Promise<DeliveryReport> {
-  const nowSeconds = Math.floor(at.nowMs / 1000);
+  const nowSeconds = secondsOf(at.nowMs);
   const jobs = await claimDue(db, nowSeconds, { ...bounds, leaseSeconds: LIMITS.webhookLeaseSeconds });
   const byEndpoint = new Map<string, DeliveryJob[]>();
   for (const job of jobs) byEndpoint.set(job.endpointId, [...(byEndpoint.get(job.endpointId) ?? []), job]);

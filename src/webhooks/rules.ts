@@ -2,6 +2,7 @@
  * Pure delivery decisions (DESIGN.md §9): what a receiver's answer means, when to try again, and
  * when to give up. No I/O; time and randomness come in as arguments.
  */
+import { secondsOf } from "../core/clock";
 import { newId, type RandomBytes } from "../core/ids";
 import { LIMITS } from "../core/limits";
 import { mintSecret } from "./signature";
@@ -119,7 +120,7 @@ export function newEndpoint(
   input: EndpointInput,
   at: { nowMs: number; random: RandomBytes },
 ): WebhookEndpoint {
-  const now = Math.floor(at.nowMs / 1000);
+  const now = secondsOf(at.nowMs);
   const enabled = input.enabled ?? true;
   return {
     id: newId("webhookEndpoint", at.nowMs, at.random),

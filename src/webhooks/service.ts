@@ -1,6 +1,6 @@
 /** Webhook endpoint and redelivery use cases: load → decide (rules.ts) → one batch (store.ts). */
+import { secondsOf, type At } from "../core/clock";
 import { domainError, type DomainError } from "../core/errors";
-import type { RandomBytes } from "../core/ids";
 import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
@@ -22,12 +22,6 @@ import { checkWebhookUrl } from "./url-guard";
 import { renderDelivery } from "./view";
 import type { OwnerId, WebhookEndpoint } from "./webhook";
 
-export interface At {
-  readonly nowMs: number;
-  readonly random: RandomBytes;
-}
-
-const seconds = (at: At) => Math.floor(at.nowMs / 1000);
 const endpointNotFound = (id: string) =>
   domainError("webhook_endpoint_not_found", `no webhook endpoint '${id}'`, "id");
 const eventNotFound = (id: string) => domainError("event_not_found", `no event '${id}'`, "id");
@@ -63,7 +57,7 @@ async function save(
   at: At,
 ): Promise<Result<WebhookEndpoint, DomainError>> {
   const statements: Statement[] = updateEndpointStatements(db, next);
-  if (!next.enabled) statements.push(failPendingStatement(db, next.id, seconds(at)));
+  if (!next.enabled) statements.push(failPendingStatement(db, next.id, secondsOf(at.nowMs)));
   try {
     await runBatch(db, statements);
   } catch (e) {
@@ -83,7 +77,7 @@ async function change(
 ): Promise<Result<WebhookEndpoint, DomainError>> {
   const endpoint = await getEndpoint(db, ownerId, id);
   if (!endpoint) return err(endpointNotFound(id));
-  return save(db, endpoint, next(endpoint, seconds(at)), at);
+  return save(db, endpoint, next(endpoint, secondsOf(at.nowMs)), at);
 }
 
 /** Changes an endpoint's URL (guarded again), filter, description or enabled state. */
@@ -183,7 +177,7 @@ export async function redeliver(
       db,
       event,
       targets.map((t) => t.id),
-      seconds(at),
+      secondsOf(at.nowMs),
     ),
   ]);
   return eventDeliveries(db, merchantId, eventId);
