@@ -55,42 +55,51 @@ import {
   toCloseCandidate,
   watch,
 } from "./rules";
-import type { Plan, PlannedPayout, SkipReason, TxVersion } from "./settlement";
+import type {
+  PayoutRow,
+  Plan,
+  PlannedPayout,
+  SettlementRow,
+  SettlementTxRow,
+  SkipReason,
+  TxVersion,
+} from "./settlement";
 import {
-  abandonTxStatements,
-  activeSettlement,
   availableCoins,
-  broadcastFailedStatement,
-  broadcastStatements,
-  bumpStatements,
-  confirmedStatements,
-  finalTxStatements,
   getHubUtxo,
   insertHubUtxoStatement,
-  isSettlementTxid,
-  insertLeavesStatements,
+  reserveCoinStatements,
+  reservedCoinStatements,
+} from "./coins-store";
+import {
   insertPayoutStatement,
-  insertSettlementStatements,
-  lastSettlementAt,
   payoutBroadcastStatement,
   payoutCandidates,
   payoutConfirmedStatements,
   payoutFailedStatements,
   payoutsOf,
-  type PayoutRow,
-  reorgedStatements,
+} from "./payouts-store";
+import {
+  abandonTxStatements,
+  activeSettlement,
+  broadcastFailedStatement,
+  broadcastStatements,
+  bumpStatements,
+  confirmedStatements,
+  finalTxStatements,
+  insertLeavesStatements,
+  insertSettlementStatements,
+  isSettlementTxid,
+  lastSettlementAt,
   releaseLease,
-  reserveCoinStatements,
-  reservedCoinStatements,
-  type SettlementRow,
+  reorgedStatements,
   settlementTx,
-  type SettlementTxRow,
   settlementTxs,
   signedStatements,
   syncSettlementStatement,
   takeLease,
   txVersions,
-} from "./store";
+} from "./settlements-store";
 import { renderHubUtxo, renderPayout } from "./view";
 
 /** Where a test may crash a run (DESIGN.md §8's dangerous moments); a throw there is the crash. */
