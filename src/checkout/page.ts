@@ -3,7 +3,8 @@
 const PAGE_CSS =
   "html{color-scheme:light dark}body{margin:0;min-height:100vh;display:flex;justify-content:center;" +
   "align-items:flex-start;padding:24px 12px;box-sizing:border-box;background:Canvas;color:CanvasText;" +
-  "font:16px/1.4 system-ui,sans-serif}main{width:100%;max-width:400px}noscript p{overflow-wrap:anywhere}";
+  "font:16px/1.4 system-ui,sans-serif}main{width:100%;max-width:400px}noscript p{overflow-wrap:anywhere}" +
+  "form{display:flex;gap:8px;margin:16px 0}input,button{font:inherit;padding:10px 14px}input{flex:1;min-width:0}";
 
 let styleHash: Promise<string> | undefined;
 
@@ -17,10 +18,11 @@ function pageStyleHash(): Promise<string> {
 
 /**
  * Scripts only from this origin (the widget, pinned by SRI), requests only to this origin, no
- * inline script, styles only by hash, no plugins, no framing, no form posts, no <base>, and DOM
+ * inline script, styles only by hash, no plugins, no framing, no form posts (payment link pages post
+ * to themselves, nowhere else), no <base>, and DOM
  * sinks locked by Trusted Types (the widget builds its DOM without them).
  */
-export async function checkoutPageCsp(): Promise<string> {
+export async function checkoutPageCsp(forms: "none" | "self" = "none"): Promise<string> {
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -28,24 +30,25 @@ export async function checkoutPageCsp(): Promise<string> {
     `style-src ${await pageStyleHash()}`,
     "img-src 'self'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action '${forms}'`,
     "frame-ancestors 'none'",
     "require-trusted-types-for 'script'",
     "trusted-types 'none'",
   ].join("; ");
 }
 
-const escapeHtml = (s: string) =>
+/** Escapes text for HTML content and attribute values. */
+export const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
   );
 
 /** Headers every hosted page response carries. */
-export async function pageHeaders(): Promise<Record<string, string>> {
+export async function pageHeaders(forms: "none" | "self" = "none"): Promise<Record<string, string>> {
   return {
     "content-type": "text/html; charset=utf-8",
-    "content-security-policy": await checkoutPageCsp(),
+    "content-security-policy": await checkoutPageCsp(forms),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
@@ -53,7 +56,8 @@ export async function pageHeaders(): Promise<Record<string, string>> {
   };
 }
 
-function document(title: string, body: string, head = ""): string {
+/** A hosted page: the shared head (charset, viewport, the hashed stylesheet) around `body`. */
+export function htmlDocument(title: string, body: string, head = ""): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -83,7 +87,7 @@ export function checkoutPage(input: {
   widgetIntegrity: string;
 }): string {
   const lightning = escapeHtml(`lightning:${input.bolt11}`);
-  return document(
+  return htmlDocument(
     `Pay ${input.merchantName}`,
     `<sluice-checkout invoice="${escapeHtml(input.invoiceId)}"></sluice-checkout>
 <noscript><p>Pay ${escapeHtml(input.amountText)} with your Lightning wallet:</p><p><a href="${lightning}">${escapeHtml(input.bolt11)}</a></p></noscript>`,
@@ -93,4 +97,4 @@ export function checkoutPage(input: {
 
 /** The page for an invoice id that does not exist. */
 export const notFoundPage = (): string =>
-  document("Invoice not found", "<p>This invoice does not exist. Check the link the shop gave you.</p>");
+  htmlDocument("Invoice not found", "<p>This invoice does not exist. Check the link the shop gave you.</p>");

@@ -76,7 +76,14 @@ class CopyableStorage implements WalletStorage {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export async function startStack() {
+export interface StackOptions {
+  /** Extra Worker vars (e.g. LIGHTNING_ADDRESS_DOMAIN). */
+  vars?: Record<string, string>;
+  /** Launch Chromium (default true); without it `context` throws. */
+  browser?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "sluice-browser-"));
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
@@ -97,6 +104,7 @@ export async function startStack() {
         BITCOIN_RPC_PASSWORD: node.password,
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
+        ...options.vars,
       },
       { path: envFile },
     );
@@ -121,10 +129,14 @@ export async function startStack() {
     });
     stoppers.push(() => shop.stop());
 
-    const context: BrowserContext = await launchChromium(join(tmp, "chromium-profile"), {
-      viewport: { width: 480, height: 960 },
-    });
-    stoppers.push(() => context.close());
+    let browser: BrowserContext | null = null;
+    if (options.browser !== false) {
+      const launched = await launchChromium(join(tmp, "chromium-profile"), {
+        viewport: { width: 480, height: 960 },
+      });
+      browser = launched;
+      stoppers.push(() => launched.close());
+    }
 
     const rpc = { url: node.url, user: node.user, password: node.password };
     const client = new SluiceClient(worker.url);
@@ -208,7 +220,12 @@ export async function startStack() {
       shopUrl: shop.url,
       widgetVersion: widget.version,
       node: node as RegtestNode,
-      context,
+      get context(): BrowserContext {
+        if (!browser) throw new Error("this stack was started without a browser");
+        return browser;
+      },
+      merchantKey,
+      tmp,
       client,
       mine,
       createInvoice,
