@@ -258,9 +258,10 @@ export interface FinalChanges {
   readonly leftToHubMsat: bigint;
 }
 
-export type FinalBookkeeping =
-  | { readonly kind: "unknown_channel"; readonly channelId: string }
-  | { readonly kind: "final"; readonly changes: FinalChanges };
+/** A channel input the store did not find: a broken invariant the caller raises. */
+export type UnknownChannel = { readonly kind: "unknown_channel"; readonly channelId: string };
+
+export type FinalBookkeeping = UnknownChannel | { readonly kind: "final"; readonly changes: FinalChanges };
 
 /**
  * Books a transaction final with `confirmed`, the version the chain holds: payouts confirmed,
@@ -305,7 +306,7 @@ function inputChange(
   input: PlannedInput,
   channels: ReadonlyMap<string, Channel>,
   plan: PlannedTx,
-): InputChange | { readonly kind: "unknown_channel"; readonly channelId: string } {
+): InputChange | UnknownChannel {
   if (input.kind === "hub") return { kind: "coin", coin: { txid: input.txid, vout: input.vout } };
   const channel = channels.get(input.channelId);
   if (!channel) return { kind: "unknown_channel", channelId: input.channelId };
@@ -330,7 +331,7 @@ export interface AbandonChanges {
 }
 
 export type AbandonBookkeeping =
-  | { readonly kind: "unknown_channel"; readonly channelId: string }
+  | UnknownChannel
   | { readonly kind: "abandon"; readonly changes: AbandonChanges };
 
 /**
