@@ -2,11 +2,13 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
+import { buildWallet } from "./wallet/build.mjs";
 import { buildWidget } from "./widget/build.mjs";
 
 export default defineConfig(async () => {
   // The Worker serves the built widget: build it first so no test sees a stale or missing bundle.
   await buildWidget();
+  await buildWallet();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {

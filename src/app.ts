@@ -5,10 +5,12 @@ import { HTTPException } from "hono/http-exception";
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { nobleEcdsa } from "./chain/signature";
 import { channelRoutes } from "./channels/routes";
+import { refundRelayRoutes } from "./channels/refund";
 import { checkoutRoutes } from "./checkout/routes";
 import { loadConfig } from "./config";
 import { domainError } from "./core/errors";
 import { openDb } from "./db/client";
+import { devRoutes } from "./dev/routes";
 import type { AppDeps, AppEnv } from "./http/context";
 import { publicCors } from "./http/cors";
 import { fail } from "./http/errors";
@@ -20,6 +22,7 @@ import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
 import { settlementRoutes } from "./settlement/routes";
+import { walletRoutes } from "./wallet/routes";
 import { deliverAfterWrites } from "./webhooks/middleware";
 import { webhookRoutes } from "./webhooks/routes";
 
@@ -61,6 +64,9 @@ export function buildApp(deps: AppDeps) {
   app.route("/", settlementRoutes());
   app.route("/", checkoutRoutes());
   app.route("/", webhookRoutes());
+  app.route("/", refundRelayRoutes());
+  app.route("/", devRoutes());
+  app.route("/", walletRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,7 +1,7 @@
 /** Parses the Worker's Env once per isolate: network, keys, operator token, chain, channel limits. */
 import type { RpcConfig } from "./chain/backends/bitcoind-rpc";
 import { parseNetwork, type Network } from "./core/network";
-import { sha256, utf8ToBytes } from "./crypto";
+import { hexToBytes, sha256, utf8ToBytes } from "./crypto";
 import { deriveHubKeys, type HubKeys, parseSeed } from "./keys/derive";
 
 /** Bindings and vars as wrangler provides them (wrangler.toml, .dev.vars, secrets). */
@@ -33,6 +33,8 @@ export interface Env {
   SETTLEMENT_FEE_TARGET_BLOCKS?: string;
   MAX_FEE_RATE_SAT_PER_VB?: string;
   PAYOUT_THRESHOLD_MSAT?: string;
+  /** Regtest dev runs only (`npm start`): the dev faucet's key, for the wallet's "fund from the faucet". */
+  SLUICE_DEV_FAUCET_SECRET?: string;
 }
 
 /** What a merchant pays per payment unless overridden per merchant. */
@@ -81,9 +83,19 @@ export interface Config {
   readonly channel: ChannelPolicy;
   readonly fees: FeePolicy;
   readonly settlement: SettlementPolicy;
+  /** The regtest dev faucet's key: only with DEV_MODE on regtest, else null (no faucet route). */
+  readonly devFaucetSecret: Uint8Array | null;
 }
 
 const cache = new WeakMap<object, Config>();
+
+/** The dev faucet's secret key, when this is a regtest dev run that has one. */
+function devFaucetSecret(env: Env): Uint8Array | null {
+  const hex = env.SLUICE_DEV_FAUCET_SECRET?.trim();
+  if (!hex || env.DEV_MODE !== "true" || parseNetwork(env.NETWORK) !== "regtest") return null;
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error("SLUICE_DEV_FAUCET_SECRET must be 32 bytes of hex");
+  return hexToBytes(hex);
+}
 
 function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
   if (value === undefined || value === "") return fallback;
@@ -121,6 +133,7 @@ export function loadConfig(env: Env): Config {
     keys: deriveHubKeys(parseSeed(env.HUB_SEED)),
     operatorTokenHash: token ? sha256(utf8ToBytes(token)) : null,
     devMode: env.DEV_MODE === "true",
+    devFaucetSecret: devFaucetSecret(env),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") || null,
     rpc: env.BITCOIN_RPC_URL
       ? {

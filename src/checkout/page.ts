@@ -16,23 +16,30 @@ function pageStyleHash(): Promise<string> {
 }
 
 /**
- * Scripts only from this origin (the widget, pinned by SRI), requests only to this origin, no
- * inline script, styles only by hash, no plugins, no framing, no form posts, no <base>, and DOM
- * sinks locked by Trusted Types (the widget builds its DOM without them).
+ * The hub's strict page policy (the hosted checkout and the wallet): scripts only from this
+ * origin, requests only to this origin, no inline script, no plugins, no framing, no form posts,
+ * no <base>, and DOM sinks locked by Trusted Types (`trustedTypes` names the only policies a page
+ * may create; 'none' for pages that build their DOM without them).
  */
-export async function checkoutPageCsp(): Promise<string> {
+export function strictPageCsp(options: { styleSrc: string; trustedTypes: string; extra?: string[] }): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "connect-src 'self'",
-    `style-src ${await pageStyleHash()}`,
+    `style-src ${options.styleSrc}`,
     "img-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
     "require-trusted-types-for 'script'",
-    "trusted-types 'none'",
+    `trusted-types ${options.trustedTypes}`,
+    ...(options.extra ?? []),
   ].join("; ");
+}
+
+/** The checkout page's policy: the widget pinned by SRI, its one stylesheet by hash. */
+export async function checkoutPageCsp(): Promise<string> {
+  return strictPageCsp({ styleSrc: await pageStyleHash(), trustedTypes: "'none'" });
 }
 
 const escapeHtml = (s: string) =>

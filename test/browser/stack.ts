@@ -23,6 +23,7 @@ import type { WalletStorage } from "../../src/client/storage";
 import { PayerWallet } from "../../src/client/wallet";
 import { hexToBytes } from "../../src/crypto";
 import { faucetPay } from "../../src/dev/faucet";
+import { SDK_BROWSER_OPTIONS } from "../../wallet/build.mjs";
 import { buildWidget } from "../../widget/build.mjs";
 import { startShop } from "./shop";
 
@@ -40,22 +41,15 @@ const CHROMIUM_FLAGS = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Bundles the payer SDK (src/client) for the browser as the test shop's window.webln. */
+/** Bundles the payer SDK (src/client) for the browser as the test shop's window.webln, as the wallet does. */
 async function bundleWallet(): Promise<string> {
-  const fixtures = join(ROOT, "test/browser/fixtures");
   const result = await build({
-    entryPoints: [join(fixtures, "wallet.ts")],
+    entryPoints: [join(ROOT, "test/browser/fixtures/wallet.ts")],
     bundle: true,
     format: "iife",
-    platform: "browser",
     write: false,
     logLevel: "warning",
-    alias: {
-      secp256k1: join(ROOT, "src/lightning/secp256k1-shim.ts"),
-      "create-hash": join(fixtures, "create-hash.cjs"),
-    },
-    inject: [join(fixtures, "buffer-global.ts")],
-    define: { global: "globalThis" },
+    ...SDK_BROWSER_OPTIONS,
   });
   return result.outputFiles[0]!.text;
 }
