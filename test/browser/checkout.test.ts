@@ -1,5 +1,5 @@
 /**
- * The checkout widget in a real browser: Debian's Chromium (playwright-core) on a test shop page
+ * The checkout widget in a real browser: headless Chromium (playwright-core) on a test shop page
  * that embeds the widget from a real `wrangler dev` Worker, paid from real channels on a real
  * regtest node. Screenshots of every state go to test-results/.
  */

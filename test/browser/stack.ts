@@ -1,7 +1,7 @@
 /**
  * Everything a browser test needs, real and on loopback: a bcoin regtest node, the Worker under
  * `wrangler dev` (own port, own D1 in a temp dir, own env file), a merchant, the test shop on
- * another origin, and Debian's Chromium driven by playwright-core with a fresh profile.
+ * another origin, and headless Chromium (./chromium.ts: Debian's, else npm's) with a fresh profile.
  */
 import { type ChildProcess, execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { api, applyMigrations, ensureDevVars, ROOT, startWorker } from "../../scripts/lib/dev.mjs";
 import {
   bcoinP2wpkhAddress,
@@ -25,19 +25,8 @@ import { hexToBytes } from "../../src/crypto";
 import { faucetPay } from "../../src/dev/faucet";
 import { SDK_BROWSER_OPTIONS } from "../../wallet/build.mjs";
 import { buildWidget } from "../../widget/build.mjs";
+import { launchChromium } from "./chromium";
 import { startShop } from "./shop";
-
-/** ../shared/TOOLCHAIN.md: Debian's Chromium and the flags that keep it quiet and offline. */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -126,10 +115,7 @@ export async function startStack() {
     });
     stoppers.push(() => shop.stop());
 
-    const context: BrowserContext = await chromium.launchPersistentContext(join(tmp, "chromium-profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
+    const context: BrowserContext = await launchChromium(join(tmp, "chromium-profile"), {
       viewport: { width: 480, height: 960 },
     });
     stoppers.push(() => context.close());
