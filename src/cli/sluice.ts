@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SluiceClient } from "../client/api";
 import { FileStorage } from "../client/node-storage";
+import { createInterface } from "node:readline";
 import { ADMIN_USAGE, adminRequest } from "./admin";
+import { KIT_REFUND_USAGE, runKitRefund } from "./kit";
 import { runWallet, WALLET_USAGE } from "./wallet";
 
 interface DevJson {
@@ -39,7 +41,44 @@ async function admin(args: string[]): Promise<number> {
   return res.ok ? 0 : 1;
 }
 
+/** The kit's passphrase: SLUICE_KIT_PASSPHRASE, else the first line on stdin (asked for on a terminal). */
+async function readPassphrase(): Promise<string> {
+  const fromEnv = process.env.SLUICE_KIT_PASSPHRASE;
+  if (fromEnv !== undefined) return fromEnv;
+  if (process.stdin.isTTY) process.stderr.write("Kit passphrase: ");
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    lines.close();
+    return line;
+  }
+  throw new Error("no passphrase: set SLUICE_KIT_PASSPHRASE or type it on stdin");
+}
+
+/** `wallet refund --kit <file>`: needs no hub, only the kit and (to broadcast) a Bitcoin node. */
+async function kitRefund(args: string[]): Promise<number> {
+  const at = args.indexOf("--kit");
+  const file = args[at + 1];
+  if (!file || file.startsWith("--")) throw new Error("--kit needs the kit file");
+  const rpcUrl = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
+  const result = await runKitRefund([...args.slice(0, at), ...args.slice(at + 2)], {
+    kitText: readFileSync(file, "utf8"),
+    passphrase: readPassphrase,
+    ...(rpcUrl
+      ? {
+          rpc: {
+            url: rpcUrl,
+            user: process.env.SLUICE_BITCOIN_RPC_USER ?? dev.bitcoin_rpc_user ?? "",
+            password: process.env.SLUICE_BITCOIN_RPC_PASSWORD ?? dev.bitcoin_rpc_password ?? "",
+          },
+        }
+      : {}),
+  });
+  console.log(JSON.stringify(result, null, 2));
+  return 0;
+}
+
 async function wallet(args: string[]): Promise<number> {
+  if (args[0] === "refund" && args.includes("--kit")) return kitRefund(args.slice(1));
   if (!apiUrl) throw new Error("set SLUICE_API_URL, or run `npm start` first");
   const path = process.env.SLUICE_WALLET ?? join(stateDir, "wallet.json");
   mkdirSync(dirname(path), { recursive: true });
@@ -73,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(err.code ? `${err.code}: ${err.message}` : err.message);
     return 1;
   }
-  console.error(`${ADMIN_USAGE}\n\n${WALLET_USAGE}`);
+  console.error(`${ADMIN_USAGE}\n\n${WALLET_USAGE}\n${KIT_REFUND_USAGE}`);
   return 2;
 }
 

@@ -70,7 +70,8 @@ class CopyableStorage implements WalletStorage {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-export async function startStack() {
+/** `env`: extra Worker settings (the wallet tests shorten channel lifetimes and add the dev faucet). */
+export async function startStack(options: { env?: Record<string, string> } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "sluice-browser-"));
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
@@ -91,6 +92,7 @@ export async function startStack() {
         BITCOIN_RPC_PASSWORD: node.password,
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
+        ...options.env,
       },
       { path: envFile },
     );
@@ -165,12 +167,16 @@ export async function startStack() {
     }
 
     /** Runs `npm run sluice -- …` as a separate process in `cwd` (which holds .sluice/dev.json). */
-    function cli(args: string[], cwd: string): Promise<any> {
+    function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<any> {
       return new Promise((resolve, reject) => {
         execFile(
           process.execPath,
           [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/sluice.ts"), ...args],
-          { cwd, env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json") }, timeout: 60_000 },
+          {
+            cwd,
+            env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json"), ...env },
+            timeout: 60_000,
+          },
           (error, stdout, stderr) =>
             error
               ? reject(new Error(`sluice ${args[0]} failed: ${stderr || error.message}`))
@@ -197,8 +203,21 @@ export async function startStack() {
       return home;
     }
 
+    /** Another browser, with its own fresh profile and extra Chromium flags (a fake camera…). */
+    async function launchBrowser(name: string, args: string[] = []) {
+      const other = await launchChromium(join(tmp, name), { viewport: { width: 480, height: 960 }, args });
+      stoppers.push(() => other.close());
+      return other;
+    }
+
     return {
       hubUrl: worker.url,
+      tmp,
+      rpc,
+      merchantKey,
+      launchBrowser,
+      /** Stops the Worker (the hub vanishes; the chain stays). */
+      stopHub: () => stopGroup(worker.child),
       shopUrl: shop.url,
       widgetVersion: widget.version,
       node: node as RegtestNode,
