@@ -70,8 +70,11 @@ class CopyableStorage implements WalletStorage {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-/** `env`: extra Worker settings (the wallet tests shorten channel lifetimes and add the dev faucet). */
-export async function startStack(options: { env?: Record<string, string> } = {}) {
+/**
+ * `env`: extra Worker settings (the wallet tests shorten channel lifetimes); `faucet`: give the
+ * Worker the regtest dev faucet's key (the wallet's "Fund from the test faucet").
+ */
+export async function startStack(options: { env?: Record<string, string>; faucet?: boolean } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "sluice-browser-"));
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
@@ -93,6 +96,7 @@ export async function startStack(options: { env?: Record<string, string> } = {})
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
         ...options.env,
+        ...(options.faucet ? { SLUICE_DEV_FAUCET_SECRET: faucetSecret.toString("hex") } : {}),
       },
       { path: envFile },
     );
