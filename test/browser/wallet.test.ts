@@ -91,7 +91,8 @@ async function check(p: Page, name: string) {
   await p.screenshot({ path: join(SHOTS, `wallet-${name}.png`), fullPage: true, animations: "disabled" });
 }
 
-const button = (p: Page, name: string | RegExp) => p.getByRole("button", { name, exact: typeof name === "string" });
+const button = (p: Page, name: string | RegExp) =>
+  p.getByRole("button", { name, exact: typeof name === "string" });
 
 async function unlockWith(p: Page, passphrase: string) {
   await onScreen(p, "unlock");
@@ -307,7 +308,10 @@ describe("the Sluice wallet in Chromium", () => {
     await check(page, "refund");
     // Before refund_locktime the node refuses it: the hub relays and says so.
     await button(page, "Broadcast through the hub's node").click();
-    await page.getByRole("alert").getByText(/the node refused the transaction/).waitFor();
+    await page
+      .getByRole("alert")
+      .getByText(/the node refused the transaction/)
+      .waitFor();
 
     await page.goto(`${stack.hubUrl}/wallet`);
     await unlockWith(page, PASS);
@@ -315,7 +319,10 @@ describe("the Sluice wallet in Chromium", () => {
     await button(page, "Emergency kit").click();
     await onScreen(page, "kit");
     await check(page, "kit");
-    const [download] = await Promise.all([page.waitForEvent("download"), button(page, "Download the kit").click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      button(page, "Download the kit").click(),
+    ]);
     kitPath = join(stack.tmp, "kit.json");
     await download.saveAs(kitPath);
     expect(download.suggestedFilename()).toMatch(/^sluice-kit-[0-9a-f]{8}\.json$/);
@@ -430,7 +437,10 @@ describe("the Sluice wallet in Chromium", () => {
       vout: { value: number; scriptPubKey: { hex: string } }[];
     };
     expect(tx.confirmations).toBe(1);
-    expect(tx.vin[0]).toMatchObject({ txid: kit.channels[0]!.funding_txid, vout: kit.channels[0]!.funding_vout });
+    expect(tx.vin[0]).toMatchObject({
+      txid: kit.channels[0]!.funding_txid,
+      vout: kit.channels[0]!.funding_vout,
+    });
     expect(tx.vout[0]!.scriptPubKey.hex).toBe(kit.channels[0]!.refund_script_pubkey);
     expect(Math.round(tx.vout[0]!.value * 1e8)).toBe(out.refunds[0].value_sat);
   });

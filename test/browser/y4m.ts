@@ -16,7 +16,11 @@ export function writeQrVideo(path: string, text: string, width = 640, height = 4
     for (let x = 0; x < size; x++) {
       if (!data[y]![x]) continue;
       for (let dy = 0; dy < module; dy++)
-        luma.fill(16, (top + y * module + dy) * width + left + x * module, (top + y * module + dy) * width + left + (x + 1) * module);
+        luma.fill(
+          16,
+          (top + y * module + dy) * width + left + x * module,
+          (top + y * module + dy) * width + left + (x + 1) * module,
+        );
     }
   const chroma = new Uint8Array((width / 2) * (height / 2) * 2).fill(128);
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\nFRAME\n`);
