@@ -48,6 +48,14 @@ export default defineConfig(async () => {
           },
         },
         {
+          // Pure unit tests beside their modules (`rules.test.ts` next to `rules.ts`): Node only, no I/O.
+          test: {
+            name: "unit",
+            environment: "node",
+            include: ["src/**/*.test.ts"],
+          },
+        },
+        {
           // Real Chromium against a real `wrangler dev` and regtest node: runs in Node, not workerd.
           test: {
             name: "browser",

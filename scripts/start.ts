@@ -111,6 +111,9 @@ try {
   });
   if (registered.status !== 200 && registered.status !== 201)
     throw new Error(`registering the hub wallet deposit failed: ${registered.body?.error?.code}`);
+  // One cron tick now rather than in CRON_INTERVAL_SECONDS: it stores the exchange rates (the fixed
+  // development source by default), so fiat-priced invoices work from the first request.
+  await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`);
   const info = (await api(worker.url, "/v1/node")).body;
   const path = writeDevJson(
     {

@@ -1,8 +1,11 @@
 /** Parses the Worker's Env once per isolate: network, keys, operator token, chain, channel limits. */
 import type { RpcConfig } from "./chain/backends/bitcoind-rpc";
+import { isCurrency } from "./core/currency";
+import { LIMITS } from "./core/limits";
 import { parseNetwork, type Network } from "./core/network";
 import { hexToBytes, sha256, utf8ToBytes } from "./crypto";
 import { deriveHubKeys, type HubKeys, parseSeed } from "./keys/derive";
+import { RATE_SOURCE_NAMES, type RateSourceName } from "./rates/rate";
 
 /** Bindings and vars as wrangler provides them (wrangler.toml, .dev.vars, secrets). */
 export interface Env {
@@ -35,6 +38,14 @@ export interface Env {
   PAYOUT_THRESHOLD_MSAT?: string;
   /** Regtest dev runs only (`npm start`): the dev faucet's key, for the wallet's "fund from the faucet". */
   SLUICE_DEV_FAUCET_SECRET?: string;
+  /** Exchange rates (docs/fiat.md): sources, currencies, staleness bound, provider base URLs, fixed prices. */
+  RATE_SOURCES?: string;
+  RATE_CURRENCIES?: string;
+  RATE_MAX_AGE_SECONDS?: string;
+  RATE_KRAKEN_URL?: string;
+  RATE_COINBASE_URL?: string;
+  RATE_BITSTAMP_URL?: string;
+  RATE_FIXED_PRICES?: string;
 }
 
 /** What a merchant pays per payment unless overridden per merchant. */
@@ -70,6 +81,18 @@ export interface SettlementPolicy {
   readonly defaultPayoutThresholdMsat: bigint;
 }
 
+/** Where exchange rates come from and how fresh they must be (docs/fiat.md). */
+export interface RatePolicy {
+  readonly sources: readonly RateSourceName[];
+  /** The currencies the hub prices in (ISO 4217 codes). */
+  readonly currencies: readonly string[];
+  /** A quote older than this is stale: fiat prices need at least one fresh quote. */
+  readonly maxAgeSeconds: number;
+  readonly baseUrls: { readonly kraken: string; readonly coinbase: string; readonly bitstamp: string };
+  /** The fixed source's prices: minor units per bitcoin. */
+  readonly fixedPrices: ReadonlyMap<string, bigint>;
+}
+
 export interface Config {
   readonly network: Network;
   readonly keys: HubKeys;
@@ -85,6 +108,7 @@ export interface Config {
   readonly settlement: SettlementPolicy;
   /** The regtest dev faucet's key: only with DEV_MODE on regtest, else null (no faucet route). */
   readonly devFaucetSecret: Uint8Array | null;
+  readonly rates: RatePolicy;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -128,8 +152,9 @@ export function loadConfig(env: Env): Config {
     2 ** 43,
   );
   const lifetimeBlocks = int(env.CHANNEL_LIFETIME_BLOCKS, 4_032, "CHANNEL_LIFETIME_BLOCKS", 12, 52_560);
+  const network = parseNetwork(env.NETWORK);
   const config: Config = {
-    network: parseNetwork(env.NETWORK),
+    network,
     keys: deriveHubKeys(parseSeed(env.HUB_SEED)),
     operatorTokenHash: token ? sha256(utf8ToBytes(token)) : null,
     devMode: env.DEV_MODE === "true",
@@ -190,7 +215,54 @@ export function loadConfig(env: Env): Config {
         int(env.PAYOUT_THRESHOLD_MSAT, 100_000_000, "PAYOUT_THRESHOLD_MSAT", 1, Number.MAX_SAFE_INTEGER),
       ),
     },
+    rates: ratePolicy(env, network),
   };
   cache.set(env, config);
   return config;
+}
+
+/** Development prices for the fixed source (regtest has no market): round numbers, one per default currency. */
+const DEV_FIXED_PRICES =
+  "USD:10000000,EUR:9000000,GBP:7500000,CHF:8000000,JPY:1500000000,CAD:13500000,AUD:15000000";
+
+function codes(value: string, name: string): string[] {
+  const list = value
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const code of list)
+    if (!isCurrency(code)) throw new Error(`${name}: '${code}' is not an ISO 4217 currency`);
+  return [...new Set(list)];
+}
+
+/** Rates: the fixed source on regtest unless told otherwise, the public providers elsewhere. */
+function ratePolicy(env: Env, network: Network): RatePolicy {
+  const sources = (env.RATE_SOURCES ?? (network === "regtest" ? "fixed" : "kraken,coinbase,bitstamp"))
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of sources)
+    if (!RATE_SOURCE_NAMES.includes(s as RateSourceName))
+      throw new Error(`RATE_SOURCES: unknown source '${s}' (${RATE_SOURCE_NAMES.join(", ")})`);
+  const currencies = codes(env.RATE_CURRENCIES ?? "USD,EUR,GBP,CHF,JPY,CAD,AUD", "RATE_CURRENCIES");
+  if (currencies.length > LIMITS.maxRateCurrencies)
+    throw new Error(`RATE_CURRENCIES: at most ${LIMITS.maxRateCurrencies} currencies`);
+  const fixedPrices = new Map<string, bigint>();
+  for (const pair of (env.RATE_FIXED_PRICES ?? DEV_FIXED_PRICES).split(",").filter((p) => p.trim())) {
+    const m = /^\s*([A-Z]{3}):(\d{1,15})\s*$/.exec(pair);
+    if (!m || !isCurrency(m[1]!) || BigInt(m[2]!) <= 0n)
+      throw new Error(`RATE_FIXED_PRICES: '${pair}' is not CUR:<minor units per bitcoin>`);
+    fixedPrices.set(m[1]!, BigInt(m[2]!));
+  }
+  return {
+    sources: [...new Set(sources)] as RateSourceName[],
+    currencies,
+    maxAgeSeconds: int(env.RATE_MAX_AGE_SECONDS, 300, "RATE_MAX_AGE_SECONDS", 30, 86_400),
+    baseUrls: {
+      kraken: env.RATE_KRAKEN_URL ?? "https://api.kraken.com",
+      coinbase: env.RATE_COINBASE_URL ?? "https://api.coinbase.com",
+      bitstamp: env.RATE_BITSTAMP_URL ?? "https://www.bitstamp.net",
+    },
+    fixedPrices,
+  };
 }

@@ -1,4 +1,4 @@
-/** The cron: bounded work per tick (invoice expiry, idempotency purge, channels, settlement, webhook deliveries). */
+/** The cron: bounded work per tick (exchange rates, invoice expiry, idempotency purge, channels, settlement, webhook deliveries). */
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -8,6 +8,7 @@ import { LIMITS } from "./core/limits";
 import { openDb } from "./db/client";
 import { purgeKeys } from "./idempotency/store";
 import { sweepExpired } from "./invoices/service";
+import { refreshRates } from "./rates/service";
 import { runSettlement } from "./settlement/service";
 import { CRON_BOUNDS, deliverDue } from "./webhooks/delivery";
 
@@ -25,16 +26,20 @@ export interface TickReport {
   } | null;
   readonly webhookAttempts: number;
   readonly webhooksDelivered: number;
+  /** Exchange rates fetched: quotes stored, failed quotes (`source:currency:error`), currencies rated. */
+  readonly rates: { quoted: number; failures: readonly string[]; rated: readonly string[] };
 }
 
 /** Runs one cron tick. Safe to overlap with another: every write is guarded or idempotent. */
 export async function runTick(env: Env, clock: Clock, random: RandomBytes): Promise<TickReport> {
   const db = openDb(env.DB);
   const at = { nowMs: clock.nowMs(), random };
+  const config = loadConfig(env);
+  // First: fiat invoices created during the rest of the tick already see this minute's rates.
+  const rates = await refreshRates(db, config.rates, at.nowMs);
   const invoicesExpired = await sweepExpired(db, at, LIMITS.expirySweepRowsPerTick);
   const cutoff = Math.floor(at.nowMs / 1000) - LIMITS.idempotencyRetentionSeconds;
   const idempotencyKeysPurged = await purgeKeys(db, cutoff, LIMITS.expirySweepRowsPerTick);
-  const config = loadConfig(env);
   const chain = config.rpc ? bitcoindRpc(config.rpc) : null;
   const channels = await sweepChannels(db, chain, config, at, LIMITS.channelSweepRowsPerTick);
   const settled = chain
@@ -57,5 +62,6 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
       : null,
     webhookAttempts: webhooks.attempted,
     webhooksDelivered: webhooks.succeeded,
+    rates,
   };
 }

@@ -1,5 +1,9 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config";
 import { LIMITS } from "../src/core/limits";
+import { openDb } from "../src/db/client";
+import { refreshRates } from "../src/rates/service";
 import { hub, newMerchant, OPERATOR, tableCounts, testClock } from "./helpers";
 
 const h = hub(testClock());
@@ -8,6 +12,8 @@ let openInvoice: string;
 
 beforeAll(async () => {
   ({ key } = await newMerchant(h, "Bad Input Shop"));
+  // Fresh (fixed) rates, so fiat prices fail for what is wrong with them, not for want of a rate.
+  await refreshRates(openDb(env.DB), loadConfig(h.env).rates, h.clock.nowMs());
   openInvoice = (await h.call("POST", "/v1/invoices", { key, body: { amount_msat: 1_000 } })).body.id;
 });
 
@@ -205,6 +211,62 @@ const CASES: Case[] = [
     "invoice_not_found",
   ],
   ["unknown route", "GET", "/v1/nothing-here", undefined, 404, "route_not_found"],
+  // fiat prices (docs/fiat.md)
+  ...(
+    [
+      [
+        "price and amount_msat together",
+        { amount_msat: 1000, price: { currency: "EUR", amount_minor: 350 } },
+        "amount_conflict",
+      ],
+      ["price currency lower case", { price: { currency: "eur", amount_minor: 350 } }, "invalid_currency"],
+      ["price currency not ISO 4217", { price: { currency: "EUX", amount_minor: 350 } }, "invalid_currency"],
+      [
+        "price currency gold (no minor unit)",
+        { price: { currency: "XAU", amount_minor: 1 } },
+        "invalid_currency",
+      ],
+      ["price currency four letters", { price: { currency: "EURO", amount_minor: 350 } }, "invalid_currency"],
+      ["price currency a number", { price: { currency: 978, amount_minor: 350 } }, "invalid_parameter"],
+      [
+        "price currency the hub does not price in",
+        { price: { currency: "BHD", amount_minor: 1250 } },
+        "currency_not_supported",
+      ],
+      ["price amount zero", { price: { currency: "EUR", amount_minor: 0 } }, "invalid_parameter"],
+      ["price amount negative", { price: { currency: "EUR", amount_minor: -350 } }, "invalid_parameter"],
+      ["price amount fractional", { price: { currency: "EUR", amount_minor: 3.5 } }, "invalid_parameter"],
+      [
+        "price amount a decimal string",
+        { price: { currency: "EUR", amount_minor: "3.50" } },
+        "invalid_parameter",
+      ],
+      ["price amount 2^53", { price: { currency: "EUR", amount_minor: 2 ** 53 } }, "invalid_parameter"],
+      [
+        "price amount past the msat range",
+        { price: { currency: "EUR", amount_minor: 2 ** 53 - 1 } },
+        "amount_out_of_range",
+      ],
+      ["price amount missing", { price: { currency: "EUR" } }, "missing_parameter"],
+      ["price currency missing", { price: { amount_minor: 350 } }, "missing_parameter"],
+      [
+        "price unknown field",
+        { price: { currency: "EUR", amount_minor: 350, exponent: 2 } },
+        "unknown_parameter",
+      ],
+      ["price as a string", { price: "EUR 3.50" }, "invalid_parameter"],
+      ["price null", { price: null }, "invalid_parameter"],
+    ] as const
+  ).map(([name, body, code]): Case => [name, "POST", "/v1/invoices", body, 400, code]),
+  ...(
+    [
+      ["display currency lower case", { display_currency: "eur" }, "invalid_currency"],
+      ["display currency the hub does not price in", { display_currency: "BHD" }, "currency_not_supported"],
+      ["spread negative", { rate_spread_ppm: -1 }, "invalid_parameter"],
+      ["spread past 10 %", { rate_spread_ppm: 100_001 }, "invalid_parameter"],
+      ["spread fractional", { rate_spread_ppm: 0.5 }, "invalid_parameter"],
+    ] as const
+  ).map(([name, body, code]): Case => [`merchant: ${name}`, "PATCH", "/v1/merchant", body, 400, code]),
   [
     "decode: not an invoice",
     "POST",

@@ -53,6 +53,7 @@ describe("the public checkout view GET /v1/checkout/{id}", () => {
       paid_at: null,
       success_url: null,
       metadata: { sku: "espresso" },
+      fiat: null,
       server_time: Math.floor(clock.nowMs() / 1000),
     });
     expect(keysDeep(res.body)).not.toContain("preimage");

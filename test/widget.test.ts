@@ -1,6 +1,6 @@
 /** The widget's pure parts (widget/src): formatting, the status it shows, the QR path. */
 import { describe, expect, it } from "vitest";
-import { formatCountdown, formatSats, qrPayload, safeHttpUrl } from "../widget/src/format";
+import { formatCountdown, formatFiat, formatSats, qrPayload, safeHttpUrl } from "../widget/src/format";
 import { modulePath } from "../widget/src/qr-path";
 import { type CheckoutView, displayStatus } from "../widget/src/state";
 
@@ -17,6 +17,18 @@ describe("widget formatting", () => {
   ])("%i msat shows as %s sats, exactly (no float rounding)", (msat, text) => {
     expect(formatSats(msat)).toBe(text);
   });
+
+  it.each([
+    [350, 2, "EUR", "€3.50"],
+    [1_500, 0, "JPY", "¥1,500"],
+    [1_250, 3, "BHD", "BHD\u00a01.250"],
+    [123_456_789, 2, "USD", "$1,234,567.89"],
+  ])(
+    "%i minor units (exponent %i) of %s show as %s, with exactly the hub's exponent",
+    (minor, exponent, currency, text) => {
+      expect(formatFiat(minor, exponent, currency)).toBe(text);
+    },
+  );
 
   it.each([
     [0, "0:00"],
@@ -67,6 +79,7 @@ describe("the status the widget shows", () => {
     paid_at: null,
     success_url: null,
     metadata: {},
+    fiat: null,
     server_time: 900,
   });
 

@@ -84,6 +84,8 @@ export function checkoutPage(input: {
   invoiceId: string;
   merchantName: string;
   bolt11: string;
+  /** Both amounts for browsers without JavaScript, e.g. "3,889 sats (EUR 3.50)". */
+  amountText: string;
   widgetSrc: string;
   widgetIntegrity: string;
 }): string {
@@ -91,7 +93,7 @@ export function checkoutPage(input: {
   return document(
     `Pay ${input.merchantName}`,
     `<sluice-checkout invoice="${escapeHtml(input.invoiceId)}"></sluice-checkout>
-<noscript><p>Pay this Lightning invoice with your wallet:</p><p><a href="${lightning}">${escapeHtml(input.bolt11)}</a></p></noscript>`,
+<noscript><p>Pay ${escapeHtml(input.amountText)} with your Lightning wallet:</p><p><a href="${lightning}">${escapeHtml(input.bolt11)}</a></p></noscript>`,
     `<script src="${escapeHtml(input.widgetSrc)}" integrity="${escapeHtml(input.widgetIntegrity)}" defer></script>\n`,
   );
 }

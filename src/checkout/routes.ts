@@ -11,7 +11,7 @@ import { decodeInvoice } from "../lightning/bolt11";
 import { checkoutPage, notFoundPage, pageHeaders } from "./page";
 import { CheckoutSchema, InvoiceIdParam, LookupBody, textResponse, WidgetQuery } from "./schemas";
 import { getCheckoutInvoice, getCheckoutInvoiceByHash } from "./store";
-import { renderCheckout } from "./view";
+import { amountText, renderCheckout } from "./view";
 import { WIDGET_INTEGRITY, WIDGET_JS, WIDGET_PATH, widgetHeaders } from "./widget";
 
 const tags = ["Checkout"];
@@ -95,6 +95,7 @@ export function checkoutRoutes() {
       invoiceId: found.invoice.id,
       merchantName: found.merchantName,
       bolt11: found.invoice.bolt11,
+      amountText: amountText(found.invoice),
       widgetSrc: WIDGET_PATH,
       widgetIntegrity: WIDGET_INTEGRITY,
     });

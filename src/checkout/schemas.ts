@@ -20,6 +20,21 @@ export const CheckoutSchema = z
     metadata: z
       .record(z.string(), z.string())
       .openapi({ description: "Only the keys the merchant listed in public_metadata_keys" }),
+    fiat: z
+      .object({
+        currency: z.string(),
+        amount_minor: z.number().int(),
+        exponent: z
+          .number()
+          .int()
+          .openapi({ description: "ISO 4217 minor-unit exponent: amount = amount_minor / 10^exponent" }),
+        basis: z.enum(["price", "rate"]).openapi({
+          description:
+            "'price': the merchant priced it in this currency; 'rate': amount_msat at the invoice's locked rate (approximate)",
+        }),
+      })
+      .nullable()
+      .openapi({ description: "The invoice's fiat amount to show beside the sats; null when it has none" }),
     server_time: z
       .number()
       .int()

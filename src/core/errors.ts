@@ -94,6 +94,15 @@ export const ERROR_CODES = [
   "url_private_address",
   "url_internal_host",
   "url_port_not_allowed",
+  // fiat prices, rates and reports
+  "amount_conflict",
+  "invalid_currency",
+  "currency_not_supported",
+  "amount_out_of_range",
+  "rate_unavailable",
+  "payment_has_no_fiat_value",
+  "invalid_range",
+  "report_too_large",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -100,4 +100,30 @@ export const LIMITS = {
   maxWebhookSecretOverlapSeconds: 604_800,
   /** Attempts shown per delivery (the newest); a much-redelivered event keeps its full log in D1. */
   maxWebhookAttemptsShown: 50,
+  /** Exchange rates (docs/fiat.md). Currencies the hub prices in: each costs up to one request per source
+   * per cron tick, so 16 keeps a tick's rate fetches under 50 subrequests. */
+  maxRateCurrencies: 16,
+  /** One rate request, connect to last byte: providers answer in well under a second; a slow one must not
+   * hold the tick (all sources are asked at once, so a tick waits at most this long for rates). */
+  rateFetchTimeoutMs: 5_000,
+  /** A ticker answer is under 1 KiB; anything past 16 KiB is not one and is dropped unread. */
+  rateResponseMaxBytes: 16_384,
+  /** A quote further than this from the median of all fresh quotes is an outlier (a stuck or wrong
+   * market): liquid BTC markets agree within a fraction of a percent, 2 % is far past that. */
+  rateMaxDeviationPpm: 20_000,
+  /** How long an isolate reuses the quotes it read: the staleness bound is checked on the quotes' own
+   * times at every use, so this only bounds how soon a fresh fetch is seen (one read per 10 s, not per invoice). */
+  rateCacheSeconds: 10,
+  /** A merchant's spread on fiat prices: up to 10 %, past that it is a different price, not a cushion. */
+  maxRateSpreadPpm: 100_000,
+  /** The rate history keeps one rate per currency per hour: the payouts export values a payout at it. */
+  rateHistoryBucketSeconds: 3_600,
+  /** CSV exports (docs/reports.md): rows read from D1 per page of the stream. A page of 500 joined rows
+   * is well under a megabyte, and a month of a busy shop is a few hundred pages. */
+  reportPageRows: 500,
+  /** Rows one export may stream: each page is a D1 query and a Worker invocation may make 1,000; 400
+   * pages leave room for the rest of the request. Larger ranges are refused up front (split them). */
+  reportMaxRows: 200_000,
+  /** A report covers at most a year and a day: a calendar year plus a leap day, split for more. */
+  maxReportRangeSeconds: 366 * 86_400,
 } as const;

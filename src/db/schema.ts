@@ -9,6 +9,8 @@ export const merchants = sqliteTable("merchants", {
   feePpm: integer("fee_ppm"),
   payoutScriptPubkey: text("payout_script_pubkey"),
   payoutThresholdMsat: integer("payout_threshold_msat"),
+  displayCurrency: text("display_currency"),
+  rateSpreadPpm: integer("rate_spread_ppm").notNull().default(0),
 });
 
 export const apiKeys = sqliteTable("api_keys", {
@@ -45,6 +47,13 @@ export const invoices = sqliteTable("invoices", {
   checkoutUrl: text("checkout_url"),
   successUrl: text("success_url"),
   publicMetadataKeys: text("public_metadata_keys").notNull(),
+  priceCurrency: text("price_currency"),
+  priceAmountMinor: integer("price_amount_minor"),
+  rateCurrency: text("rate_currency"),
+  rateBtcPriceMinor: integer("rate_btc_price_minor"),
+  rateSpreadPpm: integer("rate_spread_ppm"),
+  rateSource: text("rate_source"),
+  rateFetchedAt: integer("rate_fetched_at"),
 });
 
 export const events = sqliteTable("events", {
@@ -112,6 +121,9 @@ export const payments = sqliteTable("payments", {
   receiptSignature: text("receipt_signature").notNull(),
   refundedMsat: integer("refunded_msat").notNull(),
   createdAt: integer("created_at").notNull(),
+  fiatCurrency: text("fiat_currency"),
+  fiatAmountMinor: integer("fiat_amount_minor"),
+  fiatBtcPriceMinor: integer("fiat_btc_price_minor"),
 });
 
 export const refunds = sqliteTable("refunds", {
@@ -122,6 +134,10 @@ export const refunds = sqliteTable("refunds", {
   amountMsat: integer("amount_msat").notNull(),
   reason: text("reason"),
   createdAt: integer("created_at").notNull(),
+  fiatCurrency: text("fiat_currency"),
+  fiatAmountMinor: integer("fiat_amount_minor"),
+  fiatBtcPriceMinor: integer("fiat_btc_price_minor"),
+  fiatRateBasis: text("fiat_rate_basis", { enum: ["original", "current"] }),
 });
 
 export const hubUtxos = sqliteTable(
@@ -258,3 +274,26 @@ export const webhookAttempts = sqliteTable("webhook_attempts", {
   durationMs: integer("duration_ms").notNull(),
   error: text("error"),
 });
+
+export const rateQuotes = sqliteTable(
+  "rate_quotes",
+  {
+    source: text("source").notNull(),
+    currency: text("currency").notNull(),
+    btcPriceMinor: integer("btc_price_minor").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.currency] })],
+);
+
+export const rateHistory = sqliteTable(
+  "rate_history",
+  {
+    currency: text("currency").notNull(),
+    hourStart: integer("hour_start").notNull(),
+    btcPriceMinor: integer("btc_price_minor").notNull(),
+    source: text("source").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.currency, t.hourStart] })],
+);

@@ -6,6 +6,7 @@ import { hexToBytes, sha256, utf8ToBytes } from "../crypto";
 import type { Scope } from "../merchants/merchant";
 import { apiKeyPrefix, hashApiKey, hasScope } from "../merchants/rules";
 import { activeKeysByPrefix } from "../merchants/store";
+import type { MerchantFiat } from "../rates/rate";
 import type { AppEnv } from "./context";
 import { fail } from "./errors";
 
@@ -31,7 +32,13 @@ export const merchantAuth = (scope: Scope) =>
     if (!hasScope(key.scopes, scope)) {
       return fail(c, domainError("insufficient_scope", `this API key lacks the '${scope}' scope`));
     }
-    c.set("principal", { kind: "merchant", merchantId: key.merchantId, keyId: key.id, scopes: key.scopes });
+    c.set("principal", {
+      kind: "merchant",
+      merchantId: key.merchantId,
+      keyId: key.id,
+      scopes: key.scopes,
+      fiat: key.fiat,
+    });
     await next();
   });
 
@@ -51,6 +58,12 @@ export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("principal", { kind: "operator" });
   await next();
 });
+
+/** The calling merchant's fiat settings (display currency, spread); only valid behind merchantAuth. */
+export function merchantFiat(principal: AppEnv["Variables"]["principal"]): MerchantFiat {
+  if (principal?.kind !== "merchant") throw new Error("merchantFiat() used on a route without merchantAuth");
+  return principal.fiat;
+}
 
 /** The calling merchant's id; only valid behind merchantAuth. */
 export function merchantId(principal: AppEnv["Variables"]["principal"]): string {

@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock";
 import type { RandomBytes } from "../core/ids";
 import type { Db } from "../db/client";
 import type { Scope } from "../merchants/merchant";
+import type { MerchantFiat } from "../rates/rate";
 
 /** Who is calling: a merchant's API key or the operator. */
 export type Principal =
@@ -13,6 +14,8 @@ export type Principal =
       readonly merchantId: string;
       readonly keyId: string;
       readonly scopes: readonly Scope[];
+      /** The merchant's display currency and spread, read with the key. */
+      readonly fiat: MerchantFiat;
     }
   | { readonly kind: "operator" };
 

@@ -107,6 +107,18 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "event_not_found":
     case "webhook_endpoint_not_found":
       return { status: 404, type: "invalid_request_error" };
+    case "amount_conflict":
+    case "invalid_currency":
+    case "currency_not_supported":
+    case "amount_out_of_range":
+    case "invalid_range":
+    case "report_too_large":
+      return { status: 400, type: "invalid_request_error" };
+    case "payment_has_no_fiat_value":
+      return { status: 409, type: "state_error" };
+    case "rate_unavailable":
+      // No fresh exchange rate: only fiat prices need one (msat invoices keep working). Nothing changed; retry.
+      return { status: 503, type: "api_error" };
     case "webhook_endpoint_limit_reached":
     case "webhook_endpoint_disabled":
     case "no_webhook_endpoints":

@@ -27,7 +27,7 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 409 | 410 |
     413: "Body too large",
     422: "Idempotency key reused with a different request",
     429: "Too many requests",
-    503: "The Bitcoin node is unreachable; nothing changed, retry",
+    503: "A dependency is unavailable (the Bitcoin node; for fiat prices, a fresh exchange rate); nothing changed, retry",
   };
   return Object.fromEntries(
     statuses.map((s) => [

@@ -1,4 +1,6 @@
 /** Invoices: what a merchant asks to be paid, as a signed BOLT11 request. */
+import type { FiatPrice, LockedRate } from "../rates/rate";
+
 export const INVOICE_STATUSES = ["open", "paid", "expired", "canceled"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
@@ -29,11 +31,18 @@ export interface Invoice {
   readonly successUrl: string | null;
   /** Metadata keys the public checkout view may show. */
   readonly publicMetadataKeys: readonly string[];
+  /** The fiat price asked (a fiat-priced invoice), or null for an msat amount. */
+  readonly price: FiatPrice | null;
+  /** The rate locked for the invoice's lifetime: the price's, or the merchant's display currency's; null: none. */
+  readonly rate: LockedRate | null;
 }
 
-/** What a merchant may ask for, already validated at the edge. */
+/** What a merchant may ask for, already validated at the edge, with the msat amount settled. */
 export interface InvoiceRequest {
   readonly amountMsat: bigint;
+  /** Set when the amount was converted from a fiat price (see rates/rules.ts priceInFiat). */
+  readonly price?: FiatPrice | null;
+  readonly rate?: LockedRate | null;
   readonly description: string | null;
   readonly descriptionHash: string | null;
   readonly expirySeconds: number;
@@ -42,3 +51,13 @@ export interface InvoiceRequest {
   readonly successUrl: string | null;
   readonly publicMetadataKeys: readonly string[];
 }
+
+/** The terms of an invoice besides its amount. */
+export type InvoiceTerms = Omit<InvoiceRequest, "amountMsat" | "price" | "rate">;
+
+/** What a merchant asks before conversion: exactly one of an msat amount or a fiat price. */
+export type InvoiceAsk = InvoiceTerms &
+  (
+    | { readonly amountMsat: bigint; readonly price?: undefined }
+    | { readonly price: FiatPrice; readonly amountMsat?: undefined }
+  );

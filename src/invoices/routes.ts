@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { unixSeconds } from "../core/clock";
 import { domainError } from "../core/errors";
 import { LIMITS } from "../core/limits";
-import { merchantAuth, merchantId } from "../http/auth";
+import { merchantAuth, merchantFiat, merchantId } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
@@ -17,7 +17,7 @@ import {
 } from "../http/schemas";
 import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
-import { cancelInvoice, createAndStore, readInvoice } from "./service";
+import { cancelInvoice, issueInvoice, readInvoice } from "./service";
 import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
 import { listInvoices } from "./store";
 import { renderInvoice } from "./view";
@@ -34,7 +34,7 @@ const create = createRoute({
   request: jsonRequest(CreateInvoiceBody),
   responses: {
     201: jsonResponse(InvoiceSchema, "The new open invoice"),
-    ...errorResponses(400, 401, 403, 409, 413, 422),
+    ...errorResponses(400, 401, 403, 409, 413, 422, 503),
   },
 });
 
@@ -78,18 +78,20 @@ export function invoiceRoutes() {
 
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const invoice = await createAndStore(
+    const terms = {
+      description: body.description ?? null,
+      descriptionHash: body.description_hash ?? null,
+      expirySeconds: body.expiry_seconds ?? LIMITS.defaultExpirySeconds,
+      metadata: body.metadata ?? {},
+      orderId: body.order_id ?? null,
+      successUrl: body.success_url ?? null,
+      publicMetadataKeys: [...new Set(body.public_metadata_keys ?? [])],
+    };
+    const result = await issueInvoice(
       c.var.db,
-      {
-        amountMsat: BigInt(body.amount_msat),
-        description: body.description ?? null,
-        descriptionHash: body.description_hash ?? null,
-        expirySeconds: body.expiry_seconds ?? LIMITS.defaultExpirySeconds,
-        metadata: body.metadata ?? {},
-        orderId: body.order_id ?? null,
-        successUrl: body.success_url ?? null,
-        publicMetadataKeys: [...new Set(body.public_metadata_keys ?? [])],
-      },
+      body.price
+        ? { ...terms, price: { currency: body.price.currency, amountMinor: BigInt(body.price.amount_minor) } }
+        : { ...terms, amountMsat: BigInt(body.amount_msat!) },
       {
         merchantId: merchantId(c.var.principal),
         network: c.var.config.network,
@@ -98,8 +100,10 @@ export function invoiceRoutes() {
         random: c.var.random,
         publicUrl: c.var.config.publicUrl ?? new URL(c.req.url).origin,
       },
+      { policy: c.var.config.rates, merchant: merchantFiat(c.var.principal) },
     );
-    return c.json(renderInvoice(invoice, invoice.createdAt), 201);
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderInvoice(result.value, result.value.createdAt), 201);
   });
 
   app.openapi(get, async (c) => {

@@ -60,6 +60,8 @@ export function createInvoice(request: InvoiceRequest, ctx: CreateContext): Invo
     checkoutUrl: `${ctx.publicUrl}/pay/${id}`,
     successUrl: request.successUrl,
     publicMetadataKeys: request.publicMetadataKeys,
+    price: request.price ?? null,
+    rate: request.rate ?? null,
   };
 }
 

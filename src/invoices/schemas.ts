@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../core/limits";
 import { pageQuery, withCode } from "../http/schemas";
+import { AmountMinor, CurrencyCode, FiatValueSchema, PriceSchema, RateSchema } from "../rates/schemas";
 import { INVOICE_STATUSES } from "./invoice";
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -21,12 +22,18 @@ function isSafeSuccessUrl(value: string): boolean {
 
 export const CreateInvoiceBody = z
   .strictObject({
-    amount_msat: z
-      .number()
-      .int()
-      .min(1)
-      .max(Number.MAX_SAFE_INTEGER)
-      .openapi({ description: "Amount in millisatoshi (integer, 1 … 2^53−1)", example: 150_000 }),
+    amount_msat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({
+      description: "Amount in millisatoshi (integer, 1 … 2^53−1). Give this or `price`, not both.",
+      example: 150_000,
+    }),
+    price: z
+      .strictObject({ currency: CurrencyCode, amount_minor: AmountMinor })
+      .optional()
+      .openapi({
+        description:
+          "A fiat price instead of amount_msat: converted at the hub's current rate less your spread, rounding up; the rate is locked on the invoice",
+        example: { currency: "EUR", amount_minor: 350 },
+      }),
     description: z
       .string()
       .refine((s) => utf8Bytes(s) <= LIMITS.maxDescriptionBytes, {
@@ -73,6 +80,22 @@ export const CreateInvoiceBody = z
       }),
   })
   .superRefine((body, ctx) => {
+    if (body.amount_msat !== undefined && body.price !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["price"],
+        message: "give amount_msat or price, not both",
+        ...withCode("amount_conflict"),
+      });
+    }
+    if (body.amount_msat === undefined && body.price === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["amount_msat"],
+        message: "missing required parameter 'amount_msat' (or 'price')",
+        ...withCode("missing_parameter"),
+      });
+    }
     if (body.description !== undefined && body.description_hash !== undefined) {
       ctx.addIssue({
         code: "custom",
@@ -117,6 +140,16 @@ export const InvoiceSchema = z
     }),
     success_url: z.string().nullable(),
     public_metadata_keys: z.array(z.string()),
+    price: PriceSchema.nullable().openapi({
+      description: "The fiat price asked; null for an msat-priced invoice",
+    }),
+    rate: RateSchema.nullable().openapi({
+      description: "The rate locked on the invoice: its price's, or your display currency's; null when none",
+    }),
+    fiat_value: FiatValueSchema.nullable().openapi({
+      description:
+        "The price, or amount_msat at the locked rate (rounded to the nearest minor unit); null when no rate",
+    }),
   })
   .openapi("Invoice");
 

@@ -5,7 +5,11 @@ import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventIfChangedStatement, insertEventStatement } from "../events/store";
-import type { Invoice, InvoiceRequest } from "./invoice";
+import type { RatePolicy } from "../config";
+import type { MerchantFiat } from "../rates/rate";
+import { lockRate, priceInFiat } from "../rates/rules";
+import { currentRate } from "../rates/service";
+import type { Invoice, InvoiceAsk, InvoiceRequest } from "./invoice";
 import { cancel, type CreateContext, createInvoice, expired, needsExpiry } from "./rules";
 import { cancelStatements, dueForExpiry, expireStatement, getInvoice, insertInvoiceStatement } from "./store";
 import { renderInvoice } from "./view";
@@ -28,6 +32,45 @@ function invoiceEvent(type: EventType, invoice: Invoice, at: Moment): OutboxEven
     createdAt: seconds(at),
     object: renderInvoice(invoice, seconds(at)),
   };
+}
+
+/** What pricing an invoice needs: the hub's rate policy and the merchant's fiat settings. */
+export interface PricingContext {
+  readonly policy: RatePolicy;
+  readonly merchant: MerchantFiat;
+}
+
+/**
+ * Issues an invoice from what a merchant asks: a fiat price is converted at the current rate less
+ * the merchant's spread (no fresh rate: `rate_unavailable`, and nothing is written); an msat amount
+ * of a merchant with a display currency locks that currency's rate when there is one (and issues
+ * without it when there is none: sat invoices never depend on rates).
+ */
+export async function issueInvoice(
+  db: Db,
+  ask: InvoiceAsk,
+  ctx: CreateContext,
+  pricing: PricingContext,
+): Promise<Result<Invoice, DomainError>> {
+  if (ask.price) {
+    const rate = await currentRate(db, pricing.policy, ask.price.currency, ctx.nowMs);
+    if (!rate.ok)
+      return rate.error.code === "currency_not_supported"
+        ? err({ ...rate.error, param: "price.currency" })
+        : rate;
+    const priced = priceInFiat(ask.price, rate.value, pricing.merchant);
+    if (!priced.ok) return priced;
+    return ok(await createAndStore(db, { ...ask, ...priced.value }, ctx));
+  }
+  const display = pricing.merchant.displayCurrency;
+  const rate = display ? await currentRate(db, pricing.policy, display, ctx.nowMs) : null;
+  return ok(
+    await createAndStore(
+      db,
+      { ...ask, amountMsat: ask.amountMsat, price: null, rate: rate?.ok ? lockRate(rate.value, 0) : null },
+      ctx,
+    ),
+  );
 }
 
 /** Creates an invoice and its `invoice.created` event in one batch. */

@@ -7,19 +7,54 @@ import type { Invoice, InvoiceStatus } from "./invoice";
 type Row = typeof invoices.$inferSelect;
 
 /** An invoice row as the domain sees it (also for reads batched by other use cases). */
-export const invoiceFromRow = (row: Row): Invoice => ({
+export const invoiceFromRow = ({
+  priceCurrency,
+  priceAmountMinor,
+  rateCurrency,
+  rateBtcPriceMinor,
+  rateSpreadPpm,
+  rateSource,
+  rateFetchedAt,
+  ...row
+}: Row): Invoice => ({
   ...row,
   amountMsat: BigInt(row.amountMsat),
   metadata: JSON.parse(row.metadata) as Record<string, string>,
   publicMetadataKeys: JSON.parse(row.publicMetadataKeys) as string[],
+  price:
+    priceCurrency !== null && priceAmountMinor !== null
+      ? { currency: priceCurrency, amountMinor: BigInt(priceAmountMinor) }
+      : null,
+  rate:
+    rateCurrency !== null && rateBtcPriceMinor !== null && rateSource !== null && rateFetchedAt !== null
+      ? {
+          currency: rateCurrency,
+          btcPriceMinor: BigInt(rateBtcPriceMinor),
+          spreadPpm: rateSpreadPpm ?? 0,
+          source: rateSource,
+          fetchedAt: rateFetchedAt,
+        }
+      : null,
+});
+
+/** The row columns of an invoice's price and locked rate. */
+const fiatColumns = ({ price, rate }: Pick<Invoice, "price" | "rate">) => ({
+  priceCurrency: price?.currency ?? null,
+  priceAmountMinor: price ? Number(price.amountMinor) : null,
+  rateCurrency: rate?.currency ?? null,
+  rateBtcPriceMinor: rate ? Number(rate.btcPriceMinor) : null,
+  rateSpreadPpm: rate?.spreadPpm ?? null,
+  rateSource: rate?.source ?? null,
+  rateFetchedAt: rate?.fetchedAt ?? null,
 });
 
 /** Statement inserting a new invoice. */
-export function insertInvoiceStatement(db: Db, invoice: Invoice): Statement {
+export function insertInvoiceStatement(db: Db, { price, rate, ...invoice }: Invoice): Statement {
   return statement(
     db,
     db.insert(invoices).values({
       ...invoice,
+      ...fiatColumns({ price, rate }),
       amountMsat: Number(invoice.amountMsat),
       metadata: JSON.stringify(invoice.metadata),
       publicMetadataKeys: JSON.stringify(invoice.publicMetadataKeys),

@@ -1,5 +1,7 @@
 /** The invoice as the API, webhooks and events render it. */
 import { msatToEdge } from "../core/money";
+import { invoiceFiatValue } from "../rates/rules";
+import { renderFiatValue, renderPrice, renderRate } from "../rates/view";
 import type { Invoice } from "./invoice";
 import { effectiveStatus } from "./rules";
 
@@ -28,6 +30,9 @@ export function renderInvoice(invoice: Invoice, nowSeconds: number) {
     checkout_url: invoice.checkoutUrl,
     success_url: invoice.successUrl,
     public_metadata_keys: [...invoice.publicMetadataKeys],
+    price: renderPrice(invoice.price),
+    rate: renderRate(invoice.rate),
+    fiat_value: renderFiatValue(invoiceFiatValue(invoice)),
   };
 }
 

@@ -26,6 +26,10 @@ export interface Merchant {
   readonly payoutScriptPubkey: string | null;
   /** Paid out once its balance reaches this; null: the deployment default. */
   readonly payoutThresholdMsat: number | null;
+  /** ISO 4217 code fiat values are shown in for sat-priced invoices, the balance and payouts; null: none. */
+  readonly displayCurrency: string | null;
+  /** Taken off the rate when pricing in fiat (ppm): more sats for the same price. */
+  readonly rateSpreadPpm: number;
 }
 
 export interface ApiKey {

@@ -154,7 +154,8 @@ const updateSelfRoute = createRoute({
   method: "patch",
   path: "/v1/merchant",
   tags: ["Merchant"],
-  summary: "Set where settlement pays you (payout address) and from what balance (threshold)",
+  summary:
+    "Set where settlement pays you (payout address), from what balance (threshold), your display currency and fiat spread",
   security: bearerSecurity,
   middleware: [merchantAuth("account:write")] as const,
   request: jsonRequest(UpdatePayoutSettingsBody),
@@ -212,7 +213,20 @@ export function merchantRoutes() {
       }
       payoutScriptPubkey = script;
     }
+    const display = body.display_currency;
+    if (display && !c.var.config.rates.currencies.includes(display)) {
+      return fail(
+        c,
+        domainError(
+          "currency_not_supported",
+          `this hub prices in ${c.var.config.rates.currencies.join(", ")}; not ${display}`,
+          "display_currency",
+        ),
+      ) as never;
+    }
     const merchant = await updateMerchant(c.var.db, merchantId(c.var.principal), {
+      ...(display === undefined ? {} : { displayCurrency: display }),
+      ...(body.rate_spread_ppm === undefined ? {} : { rateSpreadPpm: body.rate_spread_ppm }),
       ...(payoutScriptPubkey === undefined ? {} : { payoutScriptPubkey }),
       ...(body.payout_threshold_msat === undefined
         ? {}

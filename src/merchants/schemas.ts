@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../core/limits";
 import { pageQuery } from "../http/schemas";
+import { CurrencyCode } from "../rates/schemas";
 import { SCOPES } from "./merchant";
 
 const Scopes = z
@@ -56,6 +57,13 @@ export const MerchantSchema = z
       .nullable()
       .openapi({ description: "Your balance is paid out once it reaches this; null: the hub's default" }),
     effective_payout_threshold_msat: z.number().int().openapi({ description: "The threshold in force" }),
+    display_currency: z.string().nullable().openapi({
+      description:
+        "Fiat values of sat-priced invoices, their payments, your balance and payouts are shown in it; null: none",
+    }),
+    rate_spread_ppm: z.number().int().openapi({
+      description: "Taken off the exchange rate when you price in fiat (ppm): more sats per price",
+    }),
   })
   .openapi("Merchant");
 
@@ -73,6 +81,16 @@ export const UpdatePayoutSettingsBody = z
       .nullable()
       .optional()
       .openapi({ description: "Pay out once the balance reaches this (msat); null: the hub's default" }),
+    display_currency: CurrencyCode.nullable()
+      .optional()
+      .openapi({ description: "One of the currencies this hub prices in (RATE_CURRENCIES); null: none" }),
+    rate_spread_ppm: z
+      .number()
+      .int()
+      .min(0)
+      .max(LIMITS.maxRateSpreadPpm)
+      .optional()
+      .openapi({ description: `Spread on fiat prices, 0 … ${LIMITS.maxRateSpreadPpm} ppm (default 0)` }),
   })
   .openapi("UpdatePayoutSettingsRequest");
 

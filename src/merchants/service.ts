@@ -34,6 +34,8 @@ export async function createMerchant(
     feePpm: null,
     payoutScriptPubkey: null,
     payoutThresholdMsat: null,
+    displayCurrency: null,
+    rateSpreadPpm: 0,
   };
   const key = mintApiKey(merchant.id, scopes, "first key", at.nowMs, at.random);
   await runBatch(db, createMerchantStatements(db, merchant, key.row));

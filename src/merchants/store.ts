@@ -2,6 +2,7 @@
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { type Db, type Statement, statement } from "../db/client";
 import { apiKeys, merchants } from "../db/schema";
+import type { MerchantFiat } from "../rates/rate";
 import type { ApiKey, Merchant, Scope } from "./merchant";
 
 const toApiKey = (row: typeof apiKeys.$inferSelect): ApiKey => ({
@@ -25,14 +26,24 @@ export async function getMerchant(db: Db, id: string): Promise<Merchant | null> 
   return row ?? null;
 }
 
-/** Active (unrevoked) keys whose lookup prefix matches; usually one. */
-export async function activeKeysByPrefix(db: Db, prefix: string): Promise<ApiKey[]> {
+/**
+ * Active (unrevoked) keys whose lookup prefix matches (usually one), with their merchant's fiat
+ * settings: invoice creation needs them, and joining here costs no extra round trip.
+ */
+export async function activeKeysByPrefix(
+  db: Db,
+  prefix: string,
+): Promise<(ApiKey & { fiat: MerchantFiat })[]> {
   const rows = await db
-    .select()
+    .select({ key: apiKeys, displayCurrency: merchants.displayCurrency, spreadPpm: merchants.rateSpreadPpm })
     .from(apiKeys)
+    .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
     .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
     .all();
-  return rows.map(toApiKey);
+  return rows.map((r) => ({
+    ...toApiKey(r.key),
+    fiat: { displayCurrency: r.displayCurrency, spreadPpm: r.spreadPpm },
+  }));
 }
 
 /** A merchant's keys, newest first, one page. */
@@ -100,6 +111,8 @@ export async function updateMerchant(
     feePpm?: number | null;
     payoutScriptPubkey?: string | null;
     payoutThresholdMsat?: number | null;
+    displayCurrency?: string | null;
+    rateSpreadPpm?: number;
   },
 ): Promise<Merchant | null> {
   if (Object.keys(changes).length > 0)

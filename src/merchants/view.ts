@@ -16,6 +16,8 @@ export const renderMerchant = (m: Merchant, network: Network, defaultThresholdMs
   payout_address: m.payoutScriptPubkey ? segwitAddress(hexToBytes(m.payoutScriptPubkey), network) : null,
   payout_threshold_msat: m.payoutThresholdMsat,
   effective_payout_threshold_msat: m.payoutThresholdMsat ?? Number(defaultThresholdMsat),
+  display_currency: m.displayCurrency,
+  rate_spread_ppm: m.rateSpreadPpm,
 });
 
 export const renderApiKey = (k: ApiKey) => ({

@@ -1,4 +1,6 @@
 /** Payments: an invoice paid by one payer-signed channel state (DESIGN.md §5–7). */
+import type { FiatValue } from "../rates/rate";
+
 export interface Payment {
   readonly id: string;
   readonly merchantId: string;
@@ -13,6 +15,8 @@ export interface Payment {
   readonly receiptSignature: string;
   readonly refundedMsat: bigint;
   readonly createdAt: number;
+  /** The fiat value when paid, from the invoice's locked rate (rates/rules.ts invoiceFiatValue); null: none. */
+  readonly fiat: FiatValue | null;
 }
 
 /** The signed state a payer sends, validated for shape at the edge. */

@@ -11,6 +11,7 @@ import { hexToBytes } from "../crypto";
 import type { Invoice } from "../invoices/invoice";
 import { effectiveStatus } from "../invoices/rules";
 import { feeFor } from "../ledger/rules";
+import { invoiceFiatValue } from "../rates/rules";
 import type { Payment, PaymentRequest } from "./payment";
 import { signReceipt } from "./receipt";
 
@@ -157,6 +158,7 @@ export function decidePayment(
       receiptSignature,
       refundedMsat: 0n,
       createdAt: nowSeconds,
+      fiat: invoiceFiatValue(invoice),
     },
     channel: {
       ...channel,

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../core/limits";
 import { pageQuery } from "../http/schemas";
+import { FiatValueSchema } from "../rates/schemas";
 
 export const PayBody = z
   .strictObject({
@@ -69,6 +70,10 @@ export const PaymentSchema = z
     net_msat: z.number().int(),
     refunded_msat: z.number().int(),
     created_at: z.number().int(),
+    fiat_value: FiatValueSchema.nullable().openapi({
+      description:
+        "Its fiat value when paid: a fiat-priced invoice's price, or the amount at the invoice's locked rate; null when the invoice had no rate",
+    }),
   })
   .openapi("Payment");
 

@@ -7,16 +7,35 @@ import { channels, invoices, merchants, payments, refunds } from "../db/schema";
 import type { Invoice } from "../invoices/invoice";
 import { invoiceFromRow } from "../invoices/store";
 import type { Merchant } from "../merchants/merchant";
+import type { FiatValue } from "../rates/rate";
 import type { Payment } from "./payment";
 
 type Row = typeof payments.$inferSelect;
 
-const fromRow = (row: Row): Payment => ({
+const fromRow = ({ fiatCurrency, fiatAmountMinor, fiatBtcPriceMinor, ...row }: Row): Payment => ({
   ...row,
   amountMsat: BigInt(row.amountMsat),
   feeMsat: BigInt(row.feeMsat),
   payerBalanceMsat: BigInt(row.payerBalanceMsat),
   refundedMsat: BigInt(row.refundedMsat),
+  fiat: fiatFromColumns(fiatCurrency, fiatAmountMinor, fiatBtcPriceMinor),
+});
+
+/** A fiat value from its three columns (all set or all null). */
+export const fiatFromColumns = (
+  currency: string | null,
+  amountMinor: number | null,
+  btcPriceMinor: number | null,
+): FiatValue | null =>
+  currency !== null && amountMinor !== null && btcPriceMinor !== null
+    ? { currency, amountMinor: BigInt(amountMinor), btcPriceMinor: BigInt(btcPriceMinor) }
+    : null;
+
+/** The three columns of a fiat value. */
+export const fiatColumns = (v: FiatValue | null) => ({
+  fiatCurrency: v?.currency ?? null,
+  fiatAmountMinor: v ? Number(v.amountMinor) : null,
+  fiatBtcPriceMinor: v ? Number(v.btcPriceMinor) : null,
 });
 
 const PAYMENT_FIELDS = Object.entries(getTableColumns(payments));
@@ -24,9 +43,10 @@ const INSERT_PAYMENT = `INSERT INTO payments (${PAYMENT_FIELDS.map(([, c]) => `"
   VALUES (${PAYMENT_FIELDS.map(() => "?").join(", ")})`;
 
 /** Statement inserting a payment (unique per invoice and per channel state); prepared SQL, built once. */
-export function insertPaymentStatement(db: Db, p: Payment): Statement {
+export function insertPaymentStatement(db: Db, { fiat, ...p }: Payment): Statement {
   const row: Row = {
     ...p,
+    ...fiatColumns(fiat),
     amountMsat: Number(p.amountMsat),
     feeMsat: Number(p.feeMsat),
     payerBalanceMsat: Number(p.payerBalanceMsat),

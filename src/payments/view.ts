@@ -1,6 +1,7 @@
 /** Payment views: the payer's result (preimage + signed receipt) and the merchant's record. */
 import { msatToEdge } from "../core/money";
 import type { Invoice } from "../invoices/invoice";
+import { renderFiatValue } from "../rates/view";
 import type { Payment } from "./payment";
 
 /** What the payer gets back: the preimage, the new channel state, and the node-signed receipt. */
@@ -40,6 +41,7 @@ export function renderMerchantPayment(p: Payment) {
     net_msat: msatToEdge(p.amountMsat - p.feeMsat),
     refunded_msat: msatToEdge(p.refundedMsat),
     created_at: p.createdAt,
+    fiat_value: renderFiatValue(p.fiat),
   };
 }
 

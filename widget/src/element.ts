@@ -5,7 +5,7 @@
  * Built with DOM calls only (no innerHTML, no inline styles): it runs under strict CSP and
  * Trusted Types.
  */
-import { formatCountdown, formatSats, qrPayload, safeHttpUrl } from "./format";
+import { formatCountdown, formatFiat, formatSats, qrPayload, safeHttpUrl } from "./format";
 import { qrSvg } from "./qr";
 import {
   type CheckoutView,
@@ -141,6 +141,7 @@ export class SluiceCheckout extends HTMLElement {
       { class: "card", part: "card", "aria-label": "Lightning payment", "data-status": "loading" },
       el("p", { class: "merchant" }),
       el("p", { class: "amount" }),
+      el("p", { class: "fiat" }),
       el("p", { class: "description" }),
       el("div", { class: "stage" }, qr, overlay),
       status,
@@ -156,6 +157,7 @@ export class SluiceCheckout extends HTMLElement {
       card,
       merchant: find(".merchant"),
       amount: find(".amount"),
+      fiat: find(".fiat"),
       description: find(".description"),
       qr,
       overlayIcon,
@@ -233,7 +235,11 @@ export class SluiceCheckout extends HTMLElement {
     }
     const now = Date.now() + this.#skewMs;
     ui.merchant.textContent = view.merchant_name;
-    ui.amount.textContent = `${formatSats(view.amount_msat)} sats`;
+    // Both amounts: a fiat price leads (sats below); a sat amount leads with its fiat estimate below.
+    const sats = `${formatSats(view.amount_msat)} sats`;
+    const fiat = view.fiat && formatFiat(view.fiat.amount_minor, view.fiat.exponent, view.fiat.currency);
+    ui.amount.textContent = view.fiat?.basis === "price" && fiat ? fiat : sats;
+    ui.fiat.textContent = !fiat ? "" : view.fiat?.basis === "price" ? sats : `≈ ${fiat}`;
     ui.description.textContent = view.description ?? "";
     if (this.#qrFor !== view.bolt11) {
       this.#qrFor = view.bolt11;

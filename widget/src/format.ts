@@ -11,6 +11,19 @@ export function formatSats(amountMsat: number, locale?: string): string {
   return `${grouped}.${String(rest).padStart(3, "0").replace(/0+$/, "")}`;
 }
 
+/**
+ * "€3.50" / "¥1,500" / "BHD 1.250" for an integer in a currency's minor units, with exactly the
+ * ISO 4217 exponent the hub gave (Intl's own digit tables differ for a few currencies).
+ */
+export function formatFiat(amountMinor: number, exponent: number, currency: string, locale?: string): string {
+  return new Intl.NumberFormat(locale ?? "en-US", {
+    style: "currency",
+    currency,
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  }).format(amountMinor / 10 ** exponent);
+}
+
 /** "4:05" or "1:02:03" for a number of seconds (negative counts as zero). */
 export function formatCountdown(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

@@ -13,6 +13,8 @@ export interface CheckoutView {
   paid_at: number | null;
   success_url: string | null;
   metadata: Record<string, string>;
+  /** The fiat amount: the price ("price") or an estimate at the invoice's locked rate ("rate"). */
+  fiat: { currency: string; amount_minor: number; exponent: number; basis: "price" | "rate" } | null;
   server_time: number;
 }
 

@@ -19,6 +19,7 @@ p{margin:0}
 .merchant,.status,.countdown{min-height:1.4em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .merchant{font-weight:600}
 .amount{font-size:1.75rem;font-weight:700;line-height:1.25;min-height:1.25em;overflow-wrap:anywhere}
+.fiat{min-height:1.4em;color:var(--sl-muted);font-variant-numeric:tabular-nums}
 .description{height:2.8em;overflow:hidden;color:var(--sl-muted);overflow-wrap:anywhere;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical}
 .stage{position:relative;width:100%;max-width:260px;aspect-ratio:1;margin:0 auto}
 .qr{display:block;width:100%;height:100%;border-radius:8px;overflow:hidden;background:#fff}
