@@ -346,6 +346,62 @@ describe("the Sluice wallet in Chromium", () => {
     await expectClean(page);
   });
 
+  it("works from the keyboard alone, and at 320 px in dark mode without horizontal overflow", async () => {
+    await page.setViewportSize({ width: 320, height: 720 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    try {
+      await page.goto("about:blank");
+      await page.goto(`${stack.hubUrl}/wallet`);
+      await onScreen(page, "unlock");
+      const focused = () =>
+        page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          return el.id === "screen-title" ? "heading" : (el.getAttribute("type") ?? el.textContent);
+        });
+      expect(await focused()).toBe("heading");
+      await page.keyboard.press("Tab");
+      expect(await focused()).toBe("password");
+      await page.keyboard.type(PASS);
+      await page.keyboard.press("Enter");
+      await onScreen(page, "home");
+      expect(await focused()).toBe("heading");
+      const order: (string | null)[] = [];
+      for (let i = 0; i < 5; i++) {
+        await page.keyboard.press("Tab");
+        order.push(await focused());
+      }
+      expect(order).toEqual(["Pay", "Add funds", "History and channels", "Emergency kit", "Lock"]);
+      for (let i = 0; i < 2; i++) await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Enter");
+      await onScreen(page, "history");
+      for (const [name, go] of [
+        ["history", async () => {}],
+        [
+          "kit",
+          async () => {
+            await page.goto("about:blank");
+            await page.goto(`${stack.hubUrl}/wallet`);
+            await unlockWith(page, PASS);
+            await button(page, "Emergency kit").click();
+          },
+        ],
+      ] as const) {
+        await go();
+        await onScreen(page, name);
+        const layout = await page.evaluate(() => ({
+          width: document.documentElement.scrollWidth,
+          background: getComputedStyle(document.documentElement).backgroundColor,
+        }));
+        expect(layout.width, name).toBeLessThanOrEqual(320);
+        expect(layout.background).toBe("rgb(18, 20, 24)");
+        await check(page, `${name}-dark-320`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 480, height: 960 });
+      await page.emulateMedia({ colorScheme: "light" });
+    }
+  });
+
   it("opens offline from its service worker: the balance and the kit, from this device", async () => {
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await stack.context.setOffline(true);
