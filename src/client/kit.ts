@@ -131,8 +131,7 @@ export function parseKit(value: unknown): EmergencyKit {
   if (!NETWORKS.includes(kit!.network as Network)) problem("unknown network");
   const key = kit!.encrypted_key;
   if (
-    !key ||
-    key.kdf !== "PBKDF2-HMAC-SHA256" ||
+    key?.kdf !== "PBKDF2-HMAC-SHA256" ||
     key.cipher !== "AES-256-GCM" ||
     !Number.isSafeInteger(key.iterations) ||
     key.iterations < 1 ||

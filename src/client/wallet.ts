@@ -196,10 +196,15 @@ export class PayerWallet {
     const decoded = decodeInvoice(bolt11.trim());
     if (!decoded.ok) throw new Error(`not a valid invoice: ${decoded.error.message}`);
     const invoice = decoded.value;
-    if (invoice.network !== node.network)
-      throw new Error(`the invoice is for ${invoice.network}, the hub runs ${node.network}`);
+    const network =
+      invoice.network === node.network
+        ? ""
+        : `the invoice is for ${invoice.network}, the hub runs ${node.network}`;
     if (invoice.payee_pubkey !== node.node_pubkey)
-      throw new Error("the invoice is not payable to this hub (payee differs)");
+      throw new Error(
+        `${network ? `${network}: it` : "the invoice"} is not payable to this hub (payee differs)`,
+      );
+    if (network) throw new Error(network);
     if (invoice.amount_msat === null) throw new Error("invoices without an amount are not supported");
     const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
     if (now >= invoice.expires_at) throw new Error("the invoice has expired");

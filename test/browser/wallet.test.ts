@@ -264,7 +264,11 @@ describe("the Sluice wallet in Chromium", () => {
     const mainnet = BOLT11.valid.find((v) => v.network === "bc" && v.amount_msat !== null)!.invoice;
     const cases: [string, string, string][] = [
       ["paid", paidBolt11, "This invoice is already paid. Nothing was sent."],
-      ["mainnet", mainnet, "The invoice is for mainnet, the hub runs regtest. Nothing was sent."],
+      [
+        "mainnet",
+        mainnet,
+        "The invoice is for mainnet, the hub runs regtest: it is not payable to this hub (payee differs). Nothing was sent.",
+      ],
       ["other-hub", otherHub, "The invoice is not payable to this hub (payee differs). Nothing was sent."],
       ["too-large", tooBig.bolt11, "No funded channel in this wallet covers the amount. Nothing was sent."],
       ["not-an-invoice", "hello", "This is not a Lightning invoice."],
@@ -356,7 +360,8 @@ describe("the Sluice wallet in Chromium", () => {
       const focused = () =>
         page.evaluate(() => {
           const el = document.activeElement as HTMLElement;
-          return el.id === "screen-title" ? "heading" : (el.getAttribute("type") ?? el.textContent);
+          if (el.id === "screen-title") return "heading";
+          return el.tagName === "INPUT" ? el.getAttribute("type") : el.textContent;
         });
       expect(await focused()).toBe("heading");
       await page.keyboard.press("Tab");
