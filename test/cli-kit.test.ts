@@ -3,24 +3,14 @@ import { describe, expect, it } from "vitest";
 import { runKitRefund } from "../src/cli/kit";
 import { EncryptedStorage } from "../src/client/encrypted-storage";
 import { buildKit } from "../src/client/kit";
-import type { SyncStore } from "../src/client/storage";
 import { PayerWallet } from "../src/client/wallet";
+import { MapStore } from "./sync-store";
 import { hub, testClock } from "./helpers";
 import { openChannel } from "./payers";
 import { CHAIN_ENV, call, mine, mineTo, rpcInfo } from "./regtest";
 
 const PASS = "kit passphrase 1";
 const h = hub(testClock(), CHAIN_ENV);
-
-class MapStore implements SyncStore {
-  readonly map = new Map<string, string>();
-  getItem(key: string) {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.map.set(key, value);
-  }
-}
 
 /** A kit for a fresh funded channel, as the web wallet would download it. */
 async function kitFor(capacitySat: number) {

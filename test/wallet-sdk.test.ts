@@ -9,8 +9,9 @@ import {
   WrongPassphraseError,
 } from "../src/client/encrypted-storage";
 import { buildKit, decryptKitKey, KIT_FORMAT, parseKit, restoreKit, walletFromKit } from "../src/client/kit";
-import { MemoryStorage, type SyncStore } from "../src/client/storage";
+import { MemoryStorage } from "../src/client/storage";
 import { PayerWallet } from "../src/client/wallet";
+import { MapStore } from "./sync-store";
 import { hub, newMerchant, testClock } from "./helpers";
 import { openChannel } from "./payers";
 import { CHAIN_ENV } from "./regtest";
@@ -19,16 +20,6 @@ import BOLT11 from "./vectors/bolt11.json";
 /** Tests run PBKDF2 at a low count: workerd caps it at 100,000 and the figure is not under test. */
 const ITERATIONS = 1_000;
 const PASS = "correct horse battery";
-
-class MapStore implements SyncStore {
-  readonly map = new Map<string, string>();
-  getItem(key: string) {
-    return this.map.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.map.set(key, value);
-  }
-}
 
 const h = hub(testClock(), CHAIN_ENV);
 

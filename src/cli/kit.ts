@@ -8,6 +8,7 @@ import { bitcoindRpc } from "../chain/backends/bitcoind-rpc";
 import { scriptFromAddress } from "../chain/script";
 import { parseKit, walletFromKit } from "../client/kit";
 import { bytesToHex } from "../crypto";
+import { flags } from "./wallet";
 
 export const KIT_REFUND_USAGE =
   "  sluice wallet refund   --kit <file> [--channel <ch_…>] [--to <address>] [--fee-rate <sat/vB>] [--broadcast]\n" +
@@ -19,19 +20,6 @@ export interface KitRefundDeps {
   readonly passphrase: () => Promise<string>;
   /** Any node of the kit's network, for --broadcast. */
   readonly rpc?: Pick<RpcConfig, "url" | "user" | "password">;
-}
-
-/** `--name value` pairs after `refund`. */
-function flags(args: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i]!;
-    if (!name.startsWith("--")) throw new Error(`unexpected '${name}'`);
-    const value = args[i + 1];
-    if (value === undefined || value.startsWith("--")) out.set(name.slice(2), "true");
-    else out.set(name.slice(2), args[++i]!);
-  }
-  return out;
 }
 
 /** Runs the kit refund; returns what to print. */

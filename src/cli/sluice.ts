@@ -41,6 +41,19 @@ async function admin(args: string[]): Promise<number> {
   return res.ok ? 0 : 1;
 }
 
+/** The Bitcoin node from SLUICE_BITCOIN_RPC_* or .sluice/dev.json, if either names one. */
+function bitcoinNode(): { rpc?: { url: string; user: string; password: string } } {
+  const url = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
+  if (!url) return {};
+  return {
+    rpc: {
+      url,
+      user: process.env.SLUICE_BITCOIN_RPC_USER ?? dev.bitcoin_rpc_user ?? "",
+      password: process.env.SLUICE_BITCOIN_RPC_PASSWORD ?? dev.bitcoin_rpc_password ?? "",
+    },
+  };
+}
+
 /** The kit's passphrase: SLUICE_KIT_PASSPHRASE, else the first line on stdin (asked for on a terminal). */
 async function readPassphrase(): Promise<string> {
   const fromEnv = process.env.SLUICE_KIT_PASSPHRASE;
@@ -59,19 +72,10 @@ async function kitRefund(args: string[]): Promise<number> {
   const at = args.indexOf("--kit");
   const file = args[at + 1];
   if (!file || file.startsWith("--")) throw new Error("--kit needs the kit file");
-  const rpcUrl = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
   const result = await runKitRefund([...args.slice(0, at), ...args.slice(at + 2)], {
     kitText: readFileSync(file, "utf8"),
     passphrase: readPassphrase,
-    ...(rpcUrl
-      ? {
-          rpc: {
-            url: rpcUrl,
-            user: process.env.SLUICE_BITCOIN_RPC_USER ?? dev.bitcoin_rpc_user ?? "",
-            password: process.env.SLUICE_BITCOIN_RPC_PASSWORD ?? dev.bitcoin_rpc_password ?? "",
-          },
-        }
-      : {}),
+    ...bitcoinNode(),
   });
   console.log(JSON.stringify(result, null, 2));
   return 0;
@@ -82,19 +86,10 @@ async function wallet(args: string[]): Promise<number> {
   if (!apiUrl) throw new Error("set SLUICE_API_URL, or run `npm start` first");
   const path = process.env.SLUICE_WALLET ?? join(stateDir, "wallet.json");
   mkdirSync(dirname(path), { recursive: true });
-  const rpcUrl = process.env.SLUICE_BITCOIN_RPC_URL ?? dev.bitcoin_rpc_url;
   const result = await runWallet(args, {
     client: new SluiceClient(apiUrl),
     storage: new FileStorage(path),
-    ...(rpcUrl
-      ? {
-          rpc: {
-            url: rpcUrl,
-            user: process.env.SLUICE_BITCOIN_RPC_USER ?? dev.bitcoin_rpc_user ?? "",
-            password: process.env.SLUICE_BITCOIN_RPC_PASSWORD ?? dev.bitcoin_rpc_password ?? "",
-          },
-        }
-      : {}),
+    ...bitcoinNode(),
     ...(dev.faucet_secret ? { faucetSecret: dev.faucet_secret } : {}),
   });
   console.log(JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
