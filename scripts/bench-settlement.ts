@@ -35,9 +35,10 @@ function closes(): CloseCandidate[] {
   return Array.from({ length: CLOSES }, (_, i) => {
     const payerSecret = secp.utils.randomSecretKey();
     const payerPubkey = secp.getPublicKey(payerSecret, true);
+    const channelId = `ch_${String(i).padStart(26, "0")}`;
     const channel: FundedChannel = {
       payerPubkey,
-      hubPubkey: keys.channel.publicKey,
+      hubPubkey: keys.channel(channelId).publicKey,
       refundLocktime: 900_000,
       capacitySat: 500_000n,
       refundScript: p2wpkh(payerPubkey),
@@ -45,14 +46,17 @@ function closes(): CloseCandidate[] {
       fundingVout: 0,
     };
     const payerBalanceMsat = 100_000_000n + BigInt(i) * 1_000n;
-    const { signature, sighashType } = signClosingState(channel, payerBalanceMsat, payerSecret);
+    // Closes at many different seqs, as real ones are: each input's nSequence is 0x80000000 + seq.
+    const seq = 1 + (i % 500);
+    const { signature, sighashType } = signClosingState(channel, { seq, payerBalanceMsat }, payerSecret);
     return {
-      channelId: `ch_${String(i).padStart(26, "0")}`,
+      channelId,
       fundingTxid: channel.fundingTxid,
       fundingVout: 0,
       capacitySat: channel.capacitySat,
       witnessScript: bytesToHex(witnessScriptOf(channel)),
       refundScript: bytesToHex(channel.refundScript),
+      seq,
       payerBalanceMsat,
       sighashType,
       signature: bytesToHex(signature),

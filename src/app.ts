@@ -21,6 +21,7 @@ import { ledgerRoutes } from "./ledger/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
+import { reportRoutes } from "./reports/routes";
 import { settlementRoutes } from "./settlement/routes";
 import { walletRoutes } from "./wallet/routes";
 import { deliverAfterWrites } from "./webhooks/middleware";
@@ -67,6 +68,7 @@ export function buildApp(deps: AppDeps) {
   app.route("/", refundRelayRoutes());
   app.route("/", devRoutes());
   app.route("/", walletRoutes());
+  app.route("/", reportRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

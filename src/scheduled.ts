@@ -1,4 +1,4 @@
-/** The cron: bounded work per tick (exchange rates, invoice expiry, idempotency purge, channels, settlement, webhook deliveries). */
+/** The cron: bounded work per tick (exchange rates, invoice expiry, idempotency purge, channels and expired offers, settlement, webhook deliveries). */
 import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { sweepChannels } from "./channels/service";
 import { type Env, loadConfig } from "./config";
@@ -15,6 +15,8 @@ import { CRON_BOUNDS, deliverDue } from "./webhooks/delivery";
 export interface TickReport {
   readonly invoicesExpired: number;
   readonly idempotencyKeysPurged: number;
+  readonly channelOffersExpired: number;
+  readonly channelOffersPurged: number;
   readonly channelsRefreshed: number;
   readonly channelsRefunded: number;
   /** What the settlement run did (null without a chain backend). */
@@ -50,6 +52,8 @@ export async function runTick(env: Env, clock: Clock, random: RandomBytes): Prom
   return {
     invoicesExpired,
     idempotencyKeysPurged,
+    channelOffersExpired: channels.expired,
+    channelOffersPurged: channels.purged,
     channelsRefreshed: channels.refreshed,
     channelsRefunded: channels.refunded,
     settlement: settled

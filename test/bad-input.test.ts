@@ -267,6 +267,63 @@ const CASES: Case[] = [
       ["spread fractional", { rate_spread_ppm: 0.5 }, "invalid_parameter"],
     ] as const
   ).map(([name, body, code]): Case => [`merchant: ${name}`, "PATCH", "/v1/merchant", body, 400, code]),
+  // refunds in fiat: the request's shape (the payment does not exist, so nothing could change anyway)
+  ...(
+    [
+      [
+        "amount_msat and fiat together",
+        { payment_id: "pay_x", amount_msat: 1, fiat: { amount_minor: 1, rate: "original" } },
+        "amount_conflict",
+      ],
+      [
+        "fiat rate unknown",
+        { payment_id: "pay_x", fiat: { amount_minor: 1, rate: "yesterday" } },
+        "invalid_parameter",
+      ],
+      [
+        "fiat amount zero",
+        { payment_id: "pay_x", fiat: { amount_minor: 0, rate: "original" } },
+        "invalid_parameter",
+      ],
+      [
+        "fiat amount fractional",
+        { payment_id: "pay_x", fiat: { amount_minor: 1.5, rate: "current" } },
+        "invalid_parameter",
+      ],
+      ["fiat rate missing", { payment_id: "pay_x", fiat: { amount_minor: 1 } }, "missing_parameter"],
+      [
+        "fiat currency given (it is the payment's)",
+        { payment_id: "pay_x", fiat: { amount_minor: 1, rate: "original", currency: "EUR" } },
+        "unknown_parameter",
+      ],
+    ] as const
+  ).map(([name, body, code]): Case => [`refund: ${name}`, "POST", "/v1/refunds", body, 400, code]),
+  // CSV exports: bad ranges
+  ...(
+    [
+      ["from missing", "to=2026-12-01", "missing_parameter"],
+      ["to missing", "from=2026-12-01", "missing_parameter"],
+      ["from not a time", "from=yesterday&to=2026-12-01", "invalid_parameter"],
+      ["a date that does not exist", "from=2026-02-30&to=2026-03-31", "invalid_parameter"],
+      ["a time with an offset", "from=2026-12-01T10:00:00%2B01:00&to=2026-12-02", "invalid_parameter"],
+      ["negative seconds", "from=-5&to=100", "invalid_parameter"],
+      ["from after to", "from=2026-12-02&to=2026-12-01", "invalid_range"],
+      ["an empty range", "from=1764547200&to=1764547200", "invalid_range"],
+      ["more than 366 days", "from=2025-01-01&to=2026-01-03", "invalid_range"],
+      ["unknown parameter", "from=2026-12-01&to=2026-12-02&format=xlsx", "unknown_parameter"],
+    ] as const
+  ).flatMap(([name, query, code]): Case[] =>
+    ["payments", "refunds", "payouts"].map(
+      (kind): Case => [
+        `${kind}.csv: ${name}`,
+        "GET",
+        `/v1/reports/${kind}.csv?${query}`,
+        undefined,
+        400,
+        code,
+      ],
+    ),
+  ),
   [
     "decode: not an invoice",
     "POST",

@@ -3,10 +3,12 @@ import { bytesToHex, hexToBytes, secp } from "../src/crypto";
 import { bytesToTxid } from "../src/chain/encoding";
 import {
   buildRefundTx,
+  closingInputSequence,
   closingSighash,
   closingSighashType,
   closingTemplate,
   DUST_LIMIT_SAT,
+  MAX_CHANNEL_SEQ,
   fundingScriptOf,
   SIGHASH_NONE_ACP,
   SIGHASH_SINGLE_ACP,
@@ -168,34 +170,66 @@ describe("closing template (DESIGN.md §5)", () => {
     fundingVout: 1,
   };
 
+  const state = (seq: number, payerBalanceMsat: bigint) => ({ seq, payerBalanceMsat });
+
   it("pays floor(balance/1000) sat to the refund script at the input's index, signed SINGLE|ACP", () => {
-    const tx = closingTemplate(channel, 50_000_999n);
+    const tx = closingTemplate(channel, state(1, 50_000_999n));
     expect(tx.outputs).toEqual([{ valueSat: 50_000n, script: channel.refundScript }]);
-    expect(tx.inputs[0]!.sequence).toBe(0xfffffffd);
     expect(closingSighashType(50_000_999n)).toBe(SIGHASH_SINGLE_ACP);
+  });
+
+  it.each([
+    [0, 0x80000000],
+    [1, 0x80000001],
+    [7, 0x80000007],
+    [MAX_CHANNEL_SEQ, 0xfffffffd],
+  ])(
+    "binds seq %i into the funding input's nSequence as 0x80000000 + seq (%i): relative lock-time off, RBF on",
+    (seq, want) => {
+      const sequence = closingTemplate(channel, state(seq, 50_000_000n)).inputs[0]!.sequence;
+      expect(sequence).toBe(want);
+      expect(closingInputSequence(seq)).toBe(want);
+      expect(sequence & 0x80000000).not.toBe(0); // BIP 68 disable flag
+      expect(sequence).toBeLessThan(0xfffffffe); // BIP 125 replaceable
+    },
+  );
+
+  it.each([-1, MAX_CHANNEL_SEQ + 1, 1.5])("refuses seq %s: no nSequence can carry it", (seq) => {
+    expect(() => closingInputSequence(seq)).toThrow(RangeError);
   });
 
   it("below dust the payer signs NONE|ACP over a template with no output", () => {
     const balance = DUST_LIMIT_SAT * 1000n - 1n;
     expect(closingSighashType(balance)).toBe(SIGHASH_NONE_ACP);
-    expect(closingTemplate(channel, balance).outputs).toEqual([]);
+    expect(closingTemplate(channel, state(1, balance)).outputs).toEqual([]);
     expect(closingSighashType(DUST_LIMIT_SAT * 1000n)).toBe(SIGHASH_SINGLE_ACP);
   });
 
   it("a state signature binds the balance: another balance gives another hash", () => {
-    expect(bytesToHex(closingSighash(channel, 60_000_000n).hash)).not.toBe(
-      bytesToHex(closingSighash(channel, 59_999_000n).hash),
+    expect(bytesToHex(closingSighash(channel, state(1, 60_000_000n)).hash)).not.toBe(
+      bytesToHex(closingSighash(channel, state(1, 59_999_000n)).hash),
     );
   });
 
+  it.each([
+    ["SINGLE|ACP, the same whole-sat output", 60_000_500n, 60_000_100n],
+    ["NONE|ACP, both below dust", 200_000n, 100_000n],
+  ])("a state signature binds its seq: %s at the next seq gives another hash", (_name, first, later) => {
+    const a = closingSighash(channel, state(1, first));
+    const b = closingSighash(channel, state(2, later));
+    expect(a.sighashType).toBe(b.sighashType);
+    // Before seq was in the nSequence, these two states had one and the same hash.
+    expect(bytesToHex(a.hash)).not.toBe(bytesToHex(b.hash));
+  });
+
   it("the same state signed in a batch at another index still verifies (SINGLE|ACP ignores the index)", () => {
-    const { hash } = closingSighash(channel, 60_000_000n);
+    const { hash } = closingSighash(channel, state(3, 60_000_000n));
     const batch: Tx = {
       version: 2,
       locktime: 0,
       inputs: [
         { txid: "bb".repeat(32), vout: 0, sequence: 0xffffffff },
-        { txid: channel.fundingTxid, vout: 1, sequence: 0xfffffffd },
+        { txid: channel.fundingTxid, vout: 1, sequence: 0x80000003 },
       ],
       outputs: [
         { valueSat: 5n, script: p2wpkh(channel.hubPubkey) },

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { bytesToHex, secp } from "../src/crypto";
 import { hub, tableCounts, testClock } from "./helpers";
+import { outsidePayer } from "./payers";
 import { CHAIN_ENV } from "./regtest";
 
 const h = hub(testClock(), CHAIN_ENV);
-const P = bytesToHex(secp.getPublicKey(secp.utils.randomSecretKey(), true));
+const payer = outsidePayer();
+const P = payer.pubkey;
 let channelId: string;
 
 beforeAll(async () => {
@@ -13,10 +14,13 @@ beforeAll(async () => {
 });
 
 type Case = [name: string, method: string, path: () => string, body: unknown, status: number, code: string];
+const bodyOf = (body: unknown) => (typeof body === "function" ? body() : body);
 const open = () => "/v1/channels";
 const funding = () => `/v1/channels/${channelId}/funding`;
 const close = () => `/v1/channels/${channelId}/close`;
-const goodFunding = { txid: "ab".repeat(32), vout: 0 };
+const outpoint = { txid: "ab".repeat(32), vout: 0 };
+// A well-formed signature (its value does not matter for rows refused before it is checked).
+const goodFunding = { ...outpoint, signature: outsidePayer().funding("ch_x", outpoint).signature };
 
 // One row per case; expected status and error code last.
 const CASES: Case[] = [
@@ -135,7 +139,48 @@ const CASES: Case[] = [
   ["funding: vout negative", "POST", funding, { ...goodFunding, vout: -1 }, 400, "invalid_parameter"],
   ["funding: vout 2^32", "POST", funding, { ...goodFunding, vout: 2 ** 32 }, 400, "invalid_parameter"],
   ["funding: vout a string", "POST", funding, { ...goodFunding, vout: "0" }, 400, "invalid_parameter"],
-  ["funding: vout missing", "POST", funding, { txid: goodFunding.txid }, 400, "missing_parameter"],
+  [
+    "funding: vout missing",
+    "POST",
+    funding,
+    { txid: goodFunding.txid, signature: goodFunding.signature },
+    400,
+    "missing_parameter",
+  ],
+  ["funding: signature missing", "POST", funding, outpoint, 400, "missing_parameter"],
+  [
+    "funding: signature not hex",
+    "POST",
+    funding,
+    { ...outpoint, signature: "nothex" },
+    400,
+    "invalid_parameter",
+  ],
+  [
+    "funding: signature not DER",
+    "POST",
+    funding,
+    { ...outpoint, signature: "00".repeat(70) },
+    422,
+    "invalid_signature",
+  ],
+  ["funding: signed by another key", "POST", funding, goodFunding, 422, "invalid_signature"],
+  [
+    "funding: the payer's signature of another outpoint",
+    "POST",
+    funding,
+    () => ({ ...outpoint, signature: payer.funding(channelId, { ...outpoint, vout: 1 }).signature }),
+    422,
+    "invalid_signature",
+  ],
+  [
+    "funding: the payer's signature for another channel",
+    "POST",
+    funding,
+    () => ({ ...outpoint, signature: payer.funding("ch_other", outpoint).signature }),
+    422,
+    "invalid_signature",
+  ],
   [
     "funding: unknown channel",
     "POST",
@@ -160,7 +205,7 @@ const CASES: Case[] = [
 describe("bad input on the channel endpoints: a clear 4xx with a stable code, and nothing changes", () => {
   it.each(CASES)("%s → %s … %s %s", async (_name, method, path, body, status, code) => {
     const before = await tableCounts();
-    const res = await h.call(method, path(), { body: body ?? undefined });
+    const res = await h.call(method, path(), { body: bodyOf(body) ?? undefined });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(await tableCounts()).toEqual(before);

@@ -45,7 +45,7 @@ export function offeredChannel(capacitySat = 100_000n): Channel {
     { payerPubkey: PAYER_PUBKEY, capacitySat, refundScript: null },
     {
       policy: CHANNEL_POLICY,
-      hubPubkey: HUB_PUBKEY,
+      hubKeyFor: () => HUB_PUBKEY,
       tipHeight: TIP_HEIGHT,
       nowMs: NOW_MS,
       random: counterRandom(),
@@ -77,8 +77,13 @@ export function openChannel(capacitySat = 100_000n): Channel {
   return opened.value;
 }
 
-/** The payer's signature of `channel`'s closing state at `payerBalanceMsat`. */
-export function signState(channel: Channel, payerBalanceMsat: bigint, secretKey = PAYER_SECRET) {
+/** The payer's signature of `channel`'s closing state (seq, default the next, `payerBalanceMsat`). */
+export function signState(
+  channel: Channel,
+  payerBalanceMsat: bigint,
+  secretKey = PAYER_SECRET,
+  seq = channel.seq + 1,
+) {
   const funded = {
     payerPubkey: hexToBytes(channel.payerPubkey),
     hubPubkey: hexToBytes(channel.hubPubkey),
@@ -89,7 +94,7 @@ export function signState(channel: Channel, payerBalanceMsat: bigint, secretKey 
     fundingVout: channel.fundingVout!,
   };
   if (bytesToHex(fundingScriptOf(funded)) !== channel.fundingScriptPubkey) throw new Error("terms mismatch");
-  const { signature, sighashType } = signClosingState(funded, payerBalanceMsat, secretKey);
+  const { signature, sighashType } = signClosingState(funded, { seq, payerBalanceMsat }, secretKey);
   return { signature: bytesToHex(signature), sighashType };
 }
 

@@ -10,6 +10,7 @@ import type { TestProject } from "vitest/node";
 import { hexToBytes } from "../src/crypto";
 import { prepareChain, startRegtest } from "../scripts/lib/regtest.mjs";
 import { TEST_BINDINGS } from "./bindings";
+import { startRateProviders } from "./rate-providers";
 import { startWebhookReceivers } from "./webhook-receiver";
 
 declare module "vitest" {
@@ -45,9 +46,12 @@ export default async function setup(project: TestProject) {
   project.provide("regtestControlUrl", `http://127.0.0.1:${port}/nodes`);
   const receivers = await startWebhookReceivers();
   project.provide("webhookControlUrl", receivers.url);
+  const rateProviders = await startRateProviders();
+  project.provide("rateControlUrl", rateProviders.url);
   return async () => {
     server.close();
     await receivers.close();
+    await rateProviders.close();
     await Promise.all(nodes.map((node) => node.stop()));
   };
 }

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../src/crypto";
-import { deriveHubKeys, deriveKey, parseSeed } from "../src/keys/derive";
+import { deriveHubKeys, deriveKey, type KeyPurpose, parseSeed } from "../src/keys/derive";
 import { TEST_BINDINGS } from "./bindings";
 
 // Computed independently of this code base: the secret with
@@ -13,9 +13,10 @@ const EXPECTED = {
     secret: "e8c02bb9fb024a3289bc3f275918bd86aa585c1a4ede501ef520bb87c8085bc1",
     public: "0236cb1fff8b4e66f488773aedffc6bf9c11d0b118baf0999e5befa69e5d80f3be",
   },
-  channel: {
-    secret: "2ec38d85a82894a3692d0704ad09f71b7257882dd3416618bff6527eee9ed3e4",
-    public: "026bc5bceed40631dd0e896c5c174ddbb10861fcc64cc2cd34bc02b03b1acfa822",
+  // One hub key per channel (DESIGN.md §5): purpose `channel/<channel_id>`.
+  "channel/ch_01jdk3v8qz7m4x2n5p6r8s9t0w": {
+    secret: "c23d4892c1079adcea156f67e62fdc8204e08fd6f604f468139d66ea77f9d621",
+    public: "0354d9d433496fd2b909d25224e14c1f58190b7713910c3a1f63afa6dadae0c941",
   },
   wallet: {
     secret: "2c43bb6cd5f973ebebb7334a122c6bf8ebb465b4abca50a784e5777775be58d8",
@@ -27,17 +28,21 @@ describe("hub key derivation (docs/keys.md)", () => {
   it.each(Object.entries(EXPECTED))(
     "derives the %s key to the independently computed vector",
     (purpose, want) => {
-      const key = deriveKey(hexToBytes(SEED), purpose as keyof typeof EXPECTED);
+      const key = deriveKey(hexToBytes(SEED), purpose as KeyPurpose);
       expect(bytesToHex(key.secretKey)).toBe(want.secret);
       expect(bytesToHex(key.publicKey)).toBe(want.public);
     },
   );
 
-  it("gives three distinct keys and the same keys every time", () => {
+  it("gives distinct keys per purpose and per channel, and the same keys every time", () => {
     const a = deriveHubKeys(parseSeed(SEED));
     const b = deriveHubKeys(parseSeed(SEED.toUpperCase()));
-    expect(new Set([a.node, a.channel, a.wallet].map((k) => bytesToHex(k.publicKey))).size).toBe(3);
+    const keys = [a.node, a.wallet, a.channel("ch_a"), a.channel("ch_b")];
+    expect(new Set(keys.map((k) => bytesToHex(k.publicKey))).size).toBe(4);
     expect(bytesToHex(b.node.secretKey)).toBe(bytesToHex(a.node.secretKey));
+    expect(bytesToHex(b.channel("ch_a").secretKey)).toBe(bytesToHex(a.channel("ch_a").secretKey));
+    const id = "ch_01jdk3v8qz7m4x2n5p6r8s9t0w";
+    expect(bytesToHex(a.channel(id).publicKey)).toBe(EXPECTED[`channel/${id}`].public);
   });
 
   it("the Worker under test runs with this seed (not a local .dev.vars)", () => {

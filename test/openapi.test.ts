@@ -2,10 +2,12 @@ import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { buildApp, openApiDocument } from "../src/app";
 import committed from "../openapi/openapi.json";
-import { MemoryStorage } from "../src/client/storage";
-import { PayerWallet } from "../src/client/wallet";
+import { loadConfig } from "../src/config";
+import { openDb } from "../src/db/client";
+import { refreshRates } from "../src/rates/service";
 import { runTick } from "../src/scheduled";
 import { type CallOptions, hub, OPERATOR, random, type Reply, testClock } from "./helpers";
+import { outsidePayer } from "./payers";
 import { CHAIN_ENV, fund } from "./regtest";
 
 type Json = Record<string, any>;
@@ -141,7 +143,7 @@ describe("real responses match the spec", () => {
     await call(h, "GET", `/v1/admin/merchants/${merchantId}/api-keys`, { key: OPERATOR });
     await call(h, "DELETE", `/v1/admin/merchants/${merchantId}/api-keys/${opKey.body.id}`, { key: OPERATOR });
 
-    const wallet = await PayerWallet.open(new MemoryStorage());
+    const wallet = outsidePayer();
     const channel = await call(h, "POST", "/v1/channels", {
       body: { payer_pubkey: wallet.pubkey, capacity_sat: 30_000 },
     });
@@ -149,14 +151,39 @@ describe("real responses match the spec", () => {
     await call(h, "GET", `/v1/channels/${channel.body.id}`);
     await call(h, "GET", "/v1/channels/ch_missing");
     await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
-      body: { txid: "ab".repeat(32), vout: 0 },
+      body: { txid: "ab".repeat(32), vout: 0, signature: "00".repeat(70) },
+    });
+    // A transaction the node has not seen: opening, unverified (funding_verified_at null).
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
+      body: wallet.funding(channel.body.id, { txid: "ab".repeat(32), vout: 0 }),
     });
     await call(h, "POST", `/v1/channels/${channel.body.id}/close`, { body: { signature: "00".repeat(70) } });
     const outpoint = await fund(channel.body.funding_script_pubkey, 30_000);
-    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, { body: outpoint });
+    await call(h, "POST", `/v1/channels/${channel.body.id}/funding`, {
+      body: wallet.funding(channel.body.id, outpoint),
+    });
     await call(h, "GET", "/v1/merchant", { key });
     await call(h, "PATCH", "/v1/merchant", { key, body: { payout_threshold_msat: 2_000_000 } });
     await call(h, "PATCH", "/v1/merchant", { key, body: { payout_address: "nope" } });
+    // Fiat: a price with no rate yet (503), then with rates; the display currency; refunds; reports' errors.
+    await call(h, "POST", "/v1/invoices", { key, body: { price: { currency: "EUR", amount_minor: 350 } } });
+    await refreshRates(openDb(h.env.DB), loadConfig(h.env).rates, clock.nowMs());
+    await call(h, "PATCH", "/v1/merchant", {
+      key,
+      body: { display_currency: "EUR", rate_spread_ppm: 1_000 },
+    });
+    await call(h, "POST", "/v1/invoices", { key, body: { price: { currency: "EUR", amount_minor: 350 } } });
+    await call(h, "POST", "/v1/invoices", { key, body: { amount_msat: 10_000 } });
+    await call(h, "POST", "/v1/refunds", {
+      key,
+      body: { payment_id: "pay_missing", fiat: { amount_minor: 1, rate: "current" } },
+    });
+    await call(h, "GET", "/v1/balance", { key });
+    await call(h, "GET", "/v1/reports/payments.csv?from=2026-12-02&to=2026-12-01", { key });
+    await call(h, "GET", "/v1/reports/refunds.csv?from=nope&to=2026-12-01", { key });
+    await call(h, "GET", "/v1/reports/payouts.csv?from=2026-12-01&to=2026-12-02", {
+      key: readOnly.body.secret,
+    });
     await call(h, "GET", "/v1/payouts?limit=5", { key });
     await call(h, "GET", "/v1/payouts/po_missing", { key });
     await call(h, "GET", "/v1/settlements/stl_missing");

@@ -383,6 +383,7 @@ type Fault =
   | "stale_seq"
   | "future_seq"
   | "stranger_signature"
+  | "other_seq_signature"
   | "tampered_signature"
   | "high_s"
   | "wrong_sighash"
@@ -399,10 +400,10 @@ const highS = (der: string) => {
 /** A key that is not the channel's payer, signing exactly the channel's next state. */
 const strangerStorage = new MemoryStorage();
 const stranger = PayerWallet.open(strangerStorage);
-async function strangerSigns(c: ModelChannel, balanceMsat: bigint) {
+async function strangerSigns(c: ModelChannel, state: { seq: number; payerBalanceMsat: bigint }) {
   const record = `channel:${c.pooled.id}`;
   await strangerStorage.set(record, (await c.pooled.storage.get(record))!);
-  return (await stranger).signState(c.pooled.id, balanceMsat);
+  return (await stranger).signState(c.pooled.id, state);
 }
 
 /**
@@ -461,8 +462,17 @@ class FaultyPay implements Cmd {
         body.seq = c.seq + 2;
         return [409, "seq_conflict"];
       case "stranger_signature":
-        body.signature = (await strangerSigns(c, next)).signature;
+        body.signature = (await strangerSigns(c, { seq: c.seq + 1, payerBalanceMsat: next })).signature;
         return [422, "invalid_signature"];
+      case "other_seq_signature": {
+        // The payer's own signature of exactly this balance, but for another seq (DESIGN.md §5: the
+        // closing template's nSequence carries seq, so it stands for that state only).
+        const seq = c.seq + 2;
+        body.signature = (
+          await c.pooled.wallet.signState(c.pooled.id, { seq, payerBalanceMsat: next })
+        ).signature;
+        return [422, "invalid_signature"];
+      }
       case "tampered_signature": {
         const der = hexToBytes(body.signature as string);
         der[der.length - 1]! ^= 0x01;
@@ -478,7 +488,10 @@ class FaultyPay implements Cmd {
       case "state_mismatch": {
         // Signed honestly, but for a balance the hub must not accept (one msat more).
         const wrong = next + 1n;
-        const signed = await c.pooled.wallet.signState(c.pooled.id, wrong);
+        const signed = await c.pooled.wallet.signState(c.pooled.id, {
+          seq: c.seq + 1,
+          payerBalanceMsat: wrong,
+        });
         body.payer_balance_msat = Number(wrong);
         body.signature = signed.signature;
         body.sighash_type = signed.sighashType;
@@ -500,6 +513,7 @@ const FAULTS: Fault[] = [
   "stale_seq",
   "future_seq",
   "stranger_signature",
+  "other_seq_signature",
   "tampered_signature",
   "high_s",
   "wrong_sighash",

@@ -7,7 +7,7 @@ import { checkLedger } from "../src/ledger/invariants";
 import { signInvoice } from "../src/lightning/bolt11";
 import { runTick } from "../src/scheduled";
 import { hub, newMerchant, random, tableCounts, testClock } from "./helpers";
-import { openChannel, signedPayment } from "./payers";
+import { openChannel, openOutsideChannel, outsidePayer, signedPayment } from "./payers";
 import { CHAIN_ENV, mineTo } from "./regtest";
 
 const clock = testClock();
@@ -95,6 +95,20 @@ const CASES: [string, () => Promise<Body | Record<string, unknown>>, number, str
     "invalid_signature",
   ],
   ["a skipped seq", async () => ({ ...(await valid()), seq: 3 }), 409, "seq_conflict"],
+  [
+    "the payer's own signature of this very state but for another seq",
+    async () => {
+      const body = await valid();
+      const c = await payer.wallet.channel(payer.channelId);
+      const other = await payer.wallet.signState(payer.channelId, {
+        seq: c.seq + 2,
+        payerBalanceMsat: BigInt(body.payer_balance_msat),
+      });
+      return { ...body, signature: other.signature };
+    },
+    422,
+    "invalid_signature",
+  ],
   ["a stale seq with another state", async () => ({ ...(await valid()), seq: 1 }), 409, "seq_conflict"],
   [
     "a balance that is not previous − amount",
@@ -197,6 +211,8 @@ const CASES: [string, () => Promise<Body | Record<string, unknown>>, number, str
     "invalid_parameter",
   ],
   ["seq 0", async () => ({ ...(await valid()), seq: 0 }), 400, "invalid_parameter"],
+  // 0x80000000 + seq must stay a replaceable nSequence (≤ 0xfffffffd).
+  ["seq past 2^31 − 3", async () => ({ ...(await valid()), seq: 0x7ffffffe }), 400, "invalid_parameter"],
   ["seq as a string", async () => ({ ...(await valid()), seq: "2" }), 400, "invalid_parameter"],
   [
     "a missing signature",
@@ -276,6 +292,66 @@ describe("every rejection has its code, and nothing changes", () => {
   });
 
   it("leaves the ledger balanced after all of that", async () => {
+    expect((await checkLedger(openDb(env.DB))).violations).toEqual([]);
+  });
+});
+
+describe("a payer's signature stands for its own state only (issue #11 item 5: seq in the nSequence)", () => {
+  const invoiceFor = async (amountMsat: number) => (await newInvoice(amountMsat)).bolt11 as string;
+  const stateOf = async (id: string) =>
+    env.DB.prepare("SELECT seq, payer_balance_msat, state_signature FROM channels WHERE id = ?")
+      .bind(id)
+      .first();
+
+  it.each([
+    // SINGLE|ACP commits to floor(balance / 1000) sat: 99,999,500 and 99,999,100 msat are both 99,999 sat.
+    ["0x83", 100_000, 500, 400, 0x83],
+    // NONE|ACP commits to no output at all: any two balances below 330 sat.
+    ["0x82", 20_000, 19_800_000, 100_000, 0x82],
+  ])(
+    "%s: seq 1's signature sent again for seq 2 is refused (422), nothing changes; seq 2 signed for itself pays",
+    async (_name, capacitySat, firstMsat, secondMsat, sighashType) => {
+      const { payer: outside, channel } = await openOutsideChannel(h, capacitySat);
+      const capacityMsat = BigInt(capacitySat) * 1000n;
+      const first = outside.payment(
+        channel,
+        await invoiceFor(firstMsat),
+        1,
+        capacityMsat - BigInt(firstMsat),
+      );
+      expect(first.sighash_type).toBe(sighashType);
+      expect((await h.call("POST", "/v1/payments", { body: first })).status).toBe(201);
+      const balance2 = capacityMsat - BigInt(firstMsat + secondMsat);
+      const second = outside.payment(channel, await invoiceFor(secondMsat), 2, balance2);
+      expect(second.sighash_type).toBe(sighashType);
+      const before = await tableCounts();
+      const stateBefore = await stateOf(channel.id);
+      const reused = await h.call("POST", "/v1/payments", {
+        body: { ...second, signature: first.signature },
+      });
+      expect([reused.status, reused.body.error?.code]).toEqual([422, "invalid_signature"]);
+      expect(await tableCounts()).toEqual(before);
+      expect(await stateOf(channel.id)).toEqual(stateBefore);
+      const paid = await h.call("POST", "/v1/payments", { body: second });
+      expect(paid.status).toBe(201);
+      expect(paid.body.channel).toEqual({ id: channel.id, seq: 2, payer_balance_msat: Number(balance2) });
+    },
+  );
+
+  it("the SDK and the outside payer written from DESIGN.md §5 sign the very same bytes", async () => {
+    const outside = outsidePayer(hexToBytes((await payer.storage.get("secret_key"))!));
+    const view = await payer.client.channel(payer.channelId);
+    for (const [seq, balance] of [
+      [1, 99_000_000n],
+      [9, 200_000n],
+    ] as const) {
+      const sdk = await payer.wallet.signState(payer.channelId, { seq, payerBalanceMsat: balance });
+      const mine = outside.state(view, seq, balance);
+      expect([mine.signature, mine.sighash_type]).toEqual([sdk.signature, sdk.sighashType]);
+    }
+  });
+
+  it("leaves the ledger balanced", async () => {
     expect((await checkLedger(openDb(env.DB))).violations).toEqual([]);
   });
 });

@@ -4,7 +4,11 @@ import { inject } from "vitest";
 import { ChainError } from "../src/chain/backend";
 import { bitcoindRpc, jsonRpc } from "../src/chain/backends/bitcoind-rpc";
 import { hash160 } from "../src/chain/encoding";
-import { hexToBytes, secp } from "../src/crypto";
+import { p2wpkh } from "../src/chain/script";
+import { signDer } from "../src/chain/signature";
+import { bip143Sighash, SIGHASH, type Tx, txHex, txid } from "../src/chain/tx";
+import { p2wpkhScriptCode } from "../src/settlement/build";
+import { bytesToHex, concatBytes, hexToBytes, secp } from "../src/crypto";
 import { faucetPay } from "../src/dev/faucet";
 import { TEST_BINDINGS } from "./bindings";
 
@@ -57,4 +61,25 @@ export async function fund(scriptHex: string, valueSat: number): Promise<{ txid:
     BigInt(valueSat),
   );
   return { txid: paid.txid, vout: paid.vout };
+}
+
+/**
+ * A funding transaction paying `valueSat` to `scriptHex` that the node has not seen: signed but not
+ * sent (it spends a faucet payment to a throwaway key). `broadcast()` sends it later, as relay would.
+ */
+export async function fundUnseen(scriptHex: string, valueSat: number) {
+  const key = secp.utils.randomSecretKey();
+  const pubkey = secp.getPublicKey(key, true);
+  const feeSat = 1_000n;
+  const parent = await fund(bytesToHex(p2wpkh(pubkey)), valueSat + Number(feeSat));
+  const unsigned: Tx = {
+    version: 2,
+    locktime: 0,
+    inputs: [{ txid: parent.txid, vout: parent.vout, sequence: 0xfffffffd }],
+    outputs: [{ valueSat: BigInt(valueSat), script: hexToBytes(scriptHex) }],
+  };
+  const hash = bip143Sighash(unsigned, 0, p2wpkhScriptCode(pubkey), BigInt(valueSat) + feeSat, SIGHASH.ALL);
+  const signature = concatBytes(signDer(hash, key), Uint8Array.of(SIGHASH.ALL));
+  const tx: Tx = { ...unsigned, inputs: [{ ...unsigned.inputs[0]!, witness: [signature, pubkey] }] };
+  return { txid: txid(tx), vout: 0, broadcast: () => chain.broadcast(txHex(tx)) };
 }

@@ -31,31 +31,35 @@ const LIMITS = { maxTxWeight: 400_000, dustSat: 330n, maxHubInputsPerTx: 20 };
 let counter = 0;
 const fakeTxid = () => (++counter).toString(16).padStart(64, "0");
 
-/** A funded channel and the payer's real signature of a state with `payerBalanceMsat`. */
+/** A funded channel (with its own hub key) and the payer's real signature of state (seq, balance). */
 function closeCandidate(
   capacitySat: bigint,
   payerBalanceMsat: bigint,
   reason: CloseCandidate["reason"] = "requested",
+  seq = 1,
 ) {
   const payerSecret = secp.utils.randomSecretKey();
   const payerPubkey = secp.getPublicKey(payerSecret, true);
+  const fundingTxid = fakeTxid();
+  const channelId = `ch_${counter.toString().padStart(26, "0")}`;
   const channel: FundedChannel = {
     payerPubkey,
-    hubPubkey: keys.channel.publicKey,
+    hubPubkey: keys.channel(channelId).publicKey,
     refundLocktime: 900,
     capacitySat,
     refundScript: p2wpkh(payerPubkey),
-    fundingTxid: fakeTxid(),
+    fundingTxid,
     fundingVout: 1,
   };
-  const { signature, sighashType } = signClosingState(channel, payerBalanceMsat, payerSecret);
+  const { signature, sighashType } = signClosingState(channel, { seq, payerBalanceMsat }, payerSecret);
   const candidate: CloseCandidate = {
-    channelId: `ch_${counter.toString().padStart(26, "0")}`,
+    channelId,
     fundingTxid: channel.fundingTxid,
     fundingVout: channel.fundingVout,
     capacitySat,
     witnessScript: bytesToHex(witnessScriptOf(channel)),
     refundScript: bytesToHex(channel.refundScript),
+    seq,
     payerBalanceMsat,
     sighashType,
     signature: bytesToHex(signature),
@@ -271,8 +275,8 @@ describe("settlement plan", () => {
 
 describe("settlement transactions", () => {
   it("keep every payer's signature valid and sign every input; size stays within what the plan paid for", () => {
-    const a = closeCandidate(100_000n, 40_000_500n);
-    const b = closeCandidate(50_000n, 200_000n);
+    const a = closeCandidate(100_000n, 40_000_500n, "requested", 5);
+    const b = closeCandidate(50_000n, 200_000n, "requested", 12);
     const plan = planSettlement(
       baseInput({ closes: [a.candidate, b.candidate], payouts: [merchantPayout("mer_1", 5_000_000n)] }),
     );
@@ -310,9 +314,14 @@ describe("settlement transactions", () => {
       ).toBe(true);
       const hubHash = bip143Sighash(tx, vin, script, input.valueSat, SIGHASH.ALL);
       expect(
-        secp.verify(derToCompact(witness[1]!.slice(0, -1))!, hubHash, keys.channel.publicKey, {
-          prehash: false,
-        }),
+        secp.verify(
+          derToCompact(witness[1]!.slice(0, -1))!,
+          hubHash,
+          keys.channel(input.channelId).publicKey,
+          {
+            prehash: false,
+          },
+        ),
       ).toBe(true);
       expect(witness.slice(2).map(bytesToHex)).toEqual(["01", input.witnessScript]);
     }
@@ -329,6 +338,35 @@ describe("settlement transactions", () => {
     expect(bumped.outputs.slice(0, -1)).toEqual(planned.outputs.slice(0, -1));
     expect(bumped.outputs.at(-1)!.valueSat).toBe(planned.outputs.at(-1)!.valueSat - (fee - planned.feeSat));
     expect(withFee(planned, planned.feeSat + planned.outputs.at(-1)!.valueSat, 330n)).toBeNull();
+  });
+
+  it("gives each channel input 0x80000000 + its own seq and hub coins 0xfffffffd, in every fee bump too", () => {
+    const closes = [
+      closeCandidate(100_000n, 40_000_500n, "requested", 1),
+      closeCandidate(60_000n, 30_000_000n, "requested", 77),
+      closeCandidate(50_000n, 200_000n, "requested", 3), // dust: NONE|ACP
+    ];
+    const plan = planSettlement(
+      baseInput({ closes: closes.map((c) => c.candidate), payouts: [merchantPayout("mer_1", 500_000_000n)] }),
+    );
+    const planned = plan.txs[0]!;
+    const bumped = withFee(planned, bumpedFeeSat(planned, 3), 330n)!;
+    const seqOf = new Map(closes.map((c) => [c.candidate.channelId, c.candidate.seq]));
+    for (const version of [planned, bumped]) {
+      const tx = parseTx(hexToBytes(signPlannedTx(version, keys).rawHex));
+      expect(tx.inputs.some((_, vin) => version.inputs[vin]!.kind === "hub")).toBe(true);
+      for (const [vin, input] of version.inputs.entries()) {
+        const want = input.kind === "channel" ? 0x80000000 + seqOf.get(input.channelId)! : 0xfffffffd;
+        expect(tx.inputs[vin]!.sequence).toBe(want);
+      }
+    }
+  });
+
+  it("refuses to sign a channel input whose script names another hub key than the channel's own", () => {
+    const a = closeCandidate(100_000n, 40_000_500n);
+    const planned = planSettlement(baseInput({ closes: [a.candidate] })).txs[0]!;
+    const wrongKeys = { ...keys, channel: () => keys.channel("ch_someone_else") };
+    expect(() => signPlannedTx(planned, wrongKeys)).toThrow(/does not name its own hub key/);
   });
 });
 

@@ -9,7 +9,7 @@ import { deriveHubKeys, parseSeed } from "../src/keys/derive";
 import { parseAnchor } from "../src/settlement/merkle";
 import { TEST_BINDINGS } from "./bindings";
 import { hub, OPERATOR, testClock } from "./helpers";
-import { openChannel } from "./payers";
+import { openChannel, openOutsideChannel } from "./payers";
 import { chain, mine } from "./regtest";
 import {
   fundHubWallet,
@@ -228,5 +228,60 @@ describe("settlement on the regtest chain", () => {
     // Nothing more to settle: a new run plans nothing.
     const idle = await h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
     expect(idle.body).toMatchObject({ ran: true, planned: null, active: null });
+  });
+
+  it("closes channels at different seqs in one transaction the chain mines; each channel input's nSequence is 0x80000000 + its seq", {
+    timeout: 120_000,
+  }, async () => {
+    const shop = await merchantWithPayouts(h, "Seqs");
+    // Three outside payers (DESIGN.md §5 alone): 1 payment, 4 payments, and 2 down to dust (NONE|ACP).
+    const plans = [
+      { capacitySat: 40_000, amounts: [3_000_000] },
+      { capacitySat: 50_000, amounts: [1_000_000, 2_000_000, 3_000_000, 4_000_123] },
+      { capacitySat: 30_000, amounts: [1_000_000, 28_800_000] },
+    ];
+    const channels = [];
+    for (const plan of plans) {
+      const { payer, channel } = await openOutsideChannel(h, plan.capacitySat);
+      let balance = BigInt(plan.capacitySat) * 1000n;
+      for (const [n, amount] of plan.amounts.entries()) {
+        balance -= BigInt(amount);
+        const paid = await h.call("POST", "/v1/payments", {
+          body: payer.payment(channel, await invoice(shop.key, amount), n + 1, balance),
+        });
+        expect(paid.status).toBe(201);
+      }
+      channels.push({ payer, channel, seq: plan.amounts.length, balance });
+    }
+    expect(channels.map((c) => c.balance < 330_000n)).toEqual([false, false, true]);
+    // The dust one closes by itself (exhausted); the others ask.
+    for (const c of channels.slice(0, 2)) {
+      const asked = await h.call("POST", `/v1/channels/${c.channel.id}/close`, {
+        body: c.payer.close(c.channel.id),
+      });
+      expect(asked.body.status).toBe("closing");
+    }
+    const run = await h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
+    expect(run.body.active).toMatchObject({ status: "broadcast", close_count: 3 });
+    const [txid] = run.body.active.txids as string[];
+    expect(await mempool()).toContain(txid);
+    await mine(2);
+    await h.call("POST", "/v1/admin/settlements", { key: OPERATOR });
+    const settled = (await h.call("GET", `/v1/settlements/${run.body.active.id}`)).body;
+    expect(settled).toMatchObject({ status: "final", txids: [txid] });
+    expect((await chain.getTransaction(txid!))!.confirmations).toBeGreaterThanOrEqual(2);
+    const tx = parseTx(hexToBytes(await rawTx(txid!)));
+    for (const c of channels) {
+      const input = tx.inputs.find(
+        (i) => i.txid === c.channel.funding_txid && i.vout === c.channel.funding_vout,
+      );
+      expect(input?.sequence).toBe(0x80000000 + c.seq);
+      expect((await h.call("GET", `/v1/channels/${c.channel.id}`)).body.status).toBe("closed");
+    }
+    const channelInputs = new Set(channels.map((c) => `${c.channel.funding_txid}:${c.channel.funding_vout}`));
+    for (const input of tx.inputs.filter((i) => !channelInputs.has(`${i.txid}:${i.vout}`))) {
+      expect(input.sequence).toBe(0xfffffffd); // hub wallet coins signal RBF
+    }
+    expect(await ledgerViolations()).toEqual([]);
   });
 });

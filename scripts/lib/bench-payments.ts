@@ -172,7 +172,10 @@ export async function paymentBench(o: PaymentBenchOptions) {
       let balance = BigInt(capacitySat) * 1000n;
       for (let k = 0; k < perChannel; k++) {
         balance -= BigInt(AMOUNT_MSAT);
-        const { signature, sighashType } = await c.wallet.signState(c.id, balance);
+        const { signature, sighashType } = await c.wallet.signState(c.id, {
+          seq: k + 1,
+          payerBalanceMsat: balance,
+        });
         bodies.push({
           invoice: bolt11s[n * perChannel + k],
           channel_id: c.id,

@@ -5,8 +5,22 @@ import { channelWitnessScript, p2wsh } from "./script";
 import { signDer } from "./signature";
 import { bip143Sighash, SIGHASH, type Tx, vsize } from "./tx";
 
-/** The funding input's nSequence in closing transactions: final for locktime, signals RBF. */
-export const CLOSE_INPUT_SEQUENCE = 0xfffffffd;
+/** The highest seq a state can have: 0x80000000 + seq stays ≤ 0xfffffffd (replaceable). */
+export const MAX_CHANNEL_SEQ = 0x7ffffffd;
+
+/**
+ * DESIGN.md §5: a channel input's nSequence in its closing template and in every settlement
+ * transaction and fee bump is `0x80000000 + seq`. Bit 31 disables BIP 68 relative lock-time, any
+ * value below 0xfffffffe signals replaceability (BIP 125), and since the payer's SINGLE|ACP or
+ * NONE|ACP signature covers its own input's nSequence, each signature stands for its own `seq`
+ * only — never the same amount at a later seq, nor any amount under 0x82.
+ */
+export const closingInputSequence = (seq: number): number => {
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_CHANNEL_SEQ)
+    throw new RangeError(`seq must be 0…${MAX_CHANNEL_SEQ}`);
+  return 0x80000000 + seq;
+};
+
 /** The refund input's nSequence: below 0xffffffff so nLockTime is enforced. */
 export const REFUND_INPUT_SEQUENCE = 0xfffffffe;
 /** Below this a payer output is dust (330 sat: the P2WSH/P2TR dust threshold); the payer signs NONE. */
@@ -39,13 +53,19 @@ export const fundingScriptOf = (t: ChannelTerms) => p2wsh(witnessScriptOf(t));
 export const closingSighashType = (payerBalanceMsat: bigint): number =>
   msatToSatFloor(payerBalanceMsat) >= DUST_LIMIT_SAT ? SIGHASH_SINGLE_ACP : SIGHASH_NONE_ACP;
 
+/** A channel state (DESIGN.md §5): `seq` and the payer's balance. */
+export interface ChannelState {
+  readonly seq: number;
+  readonly payerBalanceMsat: bigint;
+}
+
 /** The closing template for a state: the funding input at index 0 with its payer output at index 0. */
-export function closingTemplate(c: FundedChannel, payerBalanceMsat: bigint): Tx {
-  const payerSat = msatToSatFloor(payerBalanceMsat);
+export function closingTemplate(c: FundedChannel, state: ChannelState): Tx {
+  const payerSat = msatToSatFloor(state.payerBalanceMsat);
   return {
     version: 2,
     locktime: 0,
-    inputs: [{ txid: c.fundingTxid, vout: c.fundingVout, sequence: CLOSE_INPUT_SEQUENCE }],
+    inputs: [{ txid: c.fundingTxid, vout: c.fundingVout, sequence: closingInputSequence(state.seq) }],
     outputs: payerSat >= DUST_LIMIT_SAT ? [{ valueSat: payerSat, script: c.refundScript }] : [],
   };
 }
@@ -53,22 +73,16 @@ export function closingTemplate(c: FundedChannel, payerBalanceMsat: bigint): Tx 
 /** The BIP 143 hash the payer signs for a state, with the sighash type it must carry. */
 export function closingSighash(
   c: FundedChannel,
-  payerBalanceMsat: bigint,
+  state: ChannelState,
 ): { hash: Uint8Array; sighashType: number } {
-  const sighashType = closingSighashType(payerBalanceMsat);
-  const hash = bip143Sighash(
-    closingTemplate(c, payerBalanceMsat),
-    0,
-    witnessScriptOf(c),
-    c.capacitySat,
-    sighashType,
-  );
+  const sighashType = closingSighashType(state.payerBalanceMsat);
+  const hash = bip143Sighash(closingTemplate(c, state), 0, witnessScriptOf(c), c.capacitySat, sighashType);
   return { hash, sighashType };
 }
 
 /** The payer's DER signature of a state (the SDK signs with this). */
-export function signClosingState(c: FundedChannel, payerBalanceMsat: bigint, payerSecretKey: Uint8Array) {
-  const { hash, sighashType } = closingSighash(c, payerBalanceMsat);
+export function signClosingState(c: FundedChannel, state: ChannelState, payerSecretKey: Uint8Array) {
+  const { hash, sighashType } = closingSighash(c, state);
   return { signature: signDer(hash, payerSecretKey), sighashType };
 }
 

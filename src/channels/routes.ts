@@ -36,11 +36,15 @@ const funding = createRoute({
   method: "post",
   path: "/v1/channels/{id}/funding",
   tags,
-  summary: "Register the funding outpoint; verified on chain (exact script and value)",
+  summary:
+    "Register the funding outpoint, signed by the payer; verified on chain (exact script and value), or kept opening until the node sees it",
   middleware: [idempotent] as const,
   request: { params: IdParam, ...jsonRequest(FundingBody) },
   responses: {
-    200: jsonResponse(ChannelSchema, "The channel, opening or open"),
+    200: jsonResponse(
+      ChannelSchema,
+      "The channel: opening (funding_verified_at null while the node has not seen the transaction) or open",
+    ),
     ...errorResponses(400, 404, 409, 410, 422, 503),
   },
 });

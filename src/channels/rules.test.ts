@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { p2wpkh } from "../chain/script";
-import { hexToBytes } from "../crypto";
+import { bytesToHex, hexToBytes } from "../crypto";
 import {
   CHANNEL_POLICY,
   counterRandom,
@@ -16,7 +16,16 @@ import {
 } from "../../test/deciders";
 import { decisionTable } from "../../test/table";
 import type { Channel, ChannelRequest, FundingObservation } from "./channel";
-import { acceptFunding, confirm, offerChannel, requestClose } from "./rules";
+import {
+  acceptFunding,
+  checkRegistration,
+  confirm,
+  type Outpoint,
+  offerChannel,
+  recheckFunding,
+  requestClose,
+  verifyFunding,
+} from "./rules";
 
 const rulesFile = new URL("./rules.ts", import.meta.url);
 
@@ -37,7 +46,7 @@ decisionTable("offerChannel", {
   run: (request: ChannelRequest) =>
     offerChannel(request, {
       policy: CHANNEL_POLICY,
-      hubPubkey: HUB_PUBKEY,
+      hubKeyFor: () => HUB_PUBKEY,
       tipHeight: TIP_HEIGHT,
       nowMs: NOW_MS,
       random: counterRandom(),
@@ -76,12 +85,34 @@ decisionTable("offerChannel", {
       check: (r) => {
         if (!r.ok) throw new Error(r.error.code);
         expect(r.value).toMatchObject({
+          hubPubkey: bytesToHex(HUB_PUBKEY),
+          fundingVerifiedAt: null,
+          fundingError: null,
           refundLocktime: TIP_HEIGHT + CHANNEL_POLICY.lifetimeBlocks,
           payerBalanceMsat: 100_000_000n,
           seq: 0,
           offerExpiresAt: NOW_SECONDS + CHANNEL_POLICY.offerTtlSeconds,
         });
         expect(hexToBytes(r.value.refundScriptPubkey)).toEqual(p2wpkh(PAYER_PUBKEY));
+      },
+    },
+    {
+      name: "the hub key is the one derived for this very channel id (DESIGN.md §5: one per offer)",
+      input: offerInput(),
+      outcome: "awaiting_funding",
+      check: () => {
+        const asked: string[] = [];
+        const made = offerChannel(offerInput(), {
+          policy: CHANNEL_POLICY,
+          hubKeyFor: (id) => {
+            asked.push(id);
+            return HUB_PUBKEY;
+          },
+          tipHeight: TIP_HEIGHT,
+          nowMs: NOW_MS,
+          random: counterRandom(),
+        });
+        expect(made.ok && [made.value.id]).toEqual(asked);
       },
     },
     {
@@ -92,49 +123,54 @@ decisionTable("offerChannel", {
   ],
 });
 
-type FundingInput = {
-  channel?: Channel;
-  outpoint?: { txid: string; vout: number };
-  seen?: Partial<FundingObservation>;
-  nowSeconds?: number;
-  minConfirmations?: number;
-};
 const offer = offeredChannel();
 const opened = openChannel();
 const outpoint = { txid: FUNDING_TXID, vout: 0 };
+const other = { txid: "cd".repeat(32), vout: 0 };
 const fundingScript = hexToBytes(offer.fundingScriptPubkey);
+const unseen = { tx: null, unspent: false, tipHeight: TIP_HEIGHT + 1 };
+/** Registered at FUNDING_TXID:0 before the node showed it. */
+const awaitingNode: Channel = {
+  ...offer,
+  status: "opening",
+  fundingTxid: FUNDING_TXID,
+  fundingVout: 0,
+  fundingVerifiedAt: null,
+};
+const fundingCtx = (nowSeconds = NOW_SECONDS, minConfirmations = 1) => ({
+  minConfirmations,
+  policy: CHANNEL_POLICY,
+  nowSeconds,
+});
 
-decisionTable("acceptFunding", {
-  outcomes: [
-    "unchanged",
-    "channel_offer_expired",
-    "channel_not_awaiting_funding",
-    "funding_not_found",
-    "funding_output_not_found",
-    "funding_script_mismatch",
-    "funding_value_mismatch",
-    "funding_spent",
-    "channel_expiring",
-    "opening",
-    "open",
-  ],
-  source: { file: rulesFile, fn: "acceptFunding" },
-  run: (i: FundingInput) => {
-    const before = i.channel ?? offer;
-    const seen = { ...fundingSeen(before, 0), ...i.seen };
-    const result = acceptFunding(before, i.outpoint ?? outpoint, seen, {
-      minConfirmations: i.minConfirmations ?? 1,
-      policy: CHANNEL_POLICY,
-      nowSeconds: i.nowSeconds ?? NOW_SECONDS,
-    });
-    return { before, result };
-  },
-  outcomeOf: transition,
+type RegistrationInput = {
+  channel?: Channel;
+  outpoint?: Outpoint;
+  signatureValid?: boolean;
+  nowSeconds?: number;
+};
+
+decisionTable("checkRegistration", {
+  outcomes: ["invalid_signature", "repeat", "channel_offer_expired", "new", "channel_not_awaiting_funding"],
+  source: { file: rulesFile, fn: "checkRegistration" },
+  run: (i: RegistrationInput) =>
+    checkRegistration(
+      i.channel ?? offer,
+      i.outpoint ?? outpoint,
+      i.signatureValid ?? true,
+      i.nowSeconds ?? NOW_SECONDS,
+    ),
+  outcomeOf: (r) => (r.ok ? r.value : r.error.code),
   rows: [
     {
-      name: "registering the outpoint a channel already has changes nothing (a retried registration)",
+      name: "a registration the payer did not sign is refused, whatever the channel (front-running)",
+      input: { channel: opened, signatureValid: false },
+      outcome: "invalid_signature",
+    },
+    {
+      name: "the outpoint the channel already has is a harmless repeat",
       input: { channel: opened },
-      outcome: "unchanged",
+      outcome: "repeat",
     },
     {
       name: "an offer past its TTL cannot be funded",
@@ -147,12 +183,43 @@ decisionTable("acceptFunding", {
       outcome: "channel_offer_expired",
     },
     {
-      name: "a channel funded by another output refuses a second one",
-      input: { channel: opened, outpoint: { txid: "cd".repeat(32), vout: 0 } },
-      outcome: "channel_not_awaiting_funding",
+      name: "an unverified registration past the TTL cannot be replaced",
+      input: { channel: awaitingNode, outpoint: other, nowSeconds: offer.offerExpiresAt },
+      outcome: "channel_offer_expired",
+    },
+    { name: "an offer awaiting funding takes an outpoint", input: {}, outcome: "new" },
+    {
+      name: "an outpoint the node has not shown may be replaced by the payer (a mistyped txid)",
+      input: { channel: awaitingNode, outpoint: other },
+      outcome: "new",
     },
     {
-      name: "a transaction the node does not know is refused",
+      name: "a channel funded by a verified output refuses another one",
+      input: { channel: opened, outpoint: other },
+      outcome: "channel_not_awaiting_funding",
+    },
+  ],
+});
+
+type VerifyInput = { outpoint?: Outpoint; seen?: Partial<FundingObservation> };
+
+decisionTable("verifyFunding", {
+  outcomes: [
+    "funding_not_found",
+    "funding_output_not_found",
+    "funding_script_mismatch",
+    "funding_value_mismatch",
+    "funding_spent",
+    "channel_expiring",
+    "verified",
+  ],
+  source: { file: rulesFile, fn: "verifyFunding" },
+  run: (i: VerifyInput) =>
+    verifyFunding(offer, i.outpoint ?? outpoint, { ...fundingSeen(offer, 0), ...i.seen }, CHANNEL_POLICY),
+  outcomeOf: (r) => (r.ok ? "verified" : r.error.code),
+  rows: [
+    {
+      name: "a transaction the node does not know is not verified",
       input: { seen: { tx: null } },
       outcome: "funding_not_found",
     },
@@ -199,7 +266,72 @@ decisionTable("acceptFunding", {
       outcome: "channel_expiring",
     },
     {
-      name: "a matching unconfirmed output makes the channel opening",
+      name: "exactly the script and value, unspent, with lifetime left: verified, with its confirmations",
+      input: { seen: fundingSeen(offer, 2) },
+      outcome: "verified",
+      check: (r) => expect(r.ok && r.value).toBe(2),
+    },
+  ],
+});
+
+type FundingInput = {
+  channel?: Channel;
+  outpoint?: Outpoint;
+  seen?: Partial<FundingObservation>;
+  minConfirmations?: number;
+};
+
+/** A Result's outcome; an unverified opening channel is "awaiting_node". */
+const fundingOutcome = ({ before, result }: { before: Channel; result: ReturnType<typeof acceptFunding> }) =>
+  result.ok &&
+  result.value !== before &&
+  result.value.status === "opening" &&
+  result.value.fundingVerifiedAt === null
+    ? "awaiting_node"
+    : transition({ before, result });
+
+decisionTable("acceptFunding", {
+  outcomes: ["unchanged", "awaiting_node", "funding_value_mismatch", "opening", "open"],
+  source: { file: rulesFile, fn: "acceptFunding" },
+  run: (i: FundingInput) => {
+    const before = i.channel ?? offer;
+    const seen = { ...fundingSeen(before, 0), ...i.seen };
+    return {
+      before,
+      result: acceptFunding(
+        before,
+        i.outpoint ?? outpoint,
+        seen,
+        fundingCtx(NOW_SECONDS, i.minConfirmations),
+      ),
+    };
+  },
+  outcomeOf: fundingOutcome,
+  rows: [
+    {
+      name: "the same unseen outpoint again changes nothing",
+      input: { channel: awaitingNode, seen: unseen },
+      outcome: "unchanged",
+    },
+    {
+      name: "a transaction the node has not seen is recorded, unverified: opening (relay takes time)",
+      input: { seen: unseen },
+      outcome: "awaiting_node",
+      check: ({ result }) =>
+        expect(result.ok && result.value).toMatchObject({
+          fundingTxid: FUNDING_TXID,
+          fundingVout: 0,
+          fundingVerifiedAt: null,
+          fundingConfirmations: 0,
+        }),
+    },
+    {
+      name: "a seen output that does not match is the request's error (verifyFunding decides which)",
+      input: { seen: { tx: { confirmations: 0, outputs: [{ valueSat: 1n, script: fundingScript }] } } },
+      outcome: "funding_value_mismatch",
+    },
+    {
+      name: "a matching unconfirmed output makes the channel opening, verified now",
       input: {},
       outcome: "opening",
       check: ({ result }) =>
@@ -207,12 +339,19 @@ decisionTable("acceptFunding", {
           fundingTxid: FUNDING_TXID,
           fundingVout: 0,
           fundingConfirmations: 0,
+          fundingVerifiedAt: NOW_SECONDS,
         }),
     },
     {
       name: "confirmed, but fewer times than required, it stays opening",
       input: { seen: fundingSeen(offer, 2), minConfirmations: 3 },
       outcome: "opening",
+    },
+    {
+      name: "a replacement for an unseen outpoint is verified like any other",
+      input: { channel: awaitingNode, outpoint: other, seen: fundingSeen(offer, 0) },
+      outcome: "opening",
+      check: ({ result }) => expect(result.ok && result.value.fundingTxid).toBe(other.txid),
     },
     {
       name: "confirmed enough times, it is open at once",
@@ -223,7 +362,86 @@ decisionTable("acceptFunding", {
   ],
 });
 
-const opening = { ...offer, status: "opening" as const, fundingTxid: FUNDING_TXID, fundingVout: 0 };
+type RecheckInput = { channel?: Channel; seen?: Partial<FundingObservation>; nowSeconds?: number };
+
+decisionTable("recheckFunding", {
+  outcomes: ["unchanged", "funding_not_found", "funding_value_mismatch", "opening", "open"],
+  source: { file: rulesFile, fn: "recheckFunding" },
+  run: (i: RecheckInput) => {
+    const before = i.channel ?? awaitingNode;
+    const after = recheckFunding(
+      before,
+      { ...fundingSeen(offer, 0), ...i.seen },
+      fundingCtx(i.nowSeconds, 3),
+    );
+    return { before, after };
+  },
+  outcomeOf: ({ before, after }) =>
+    after === before ? "unchanged" : (after.fundingError?.code ?? after.status),
+  rows: [
+    { name: "a verified channel is left as it is", input: { channel: opened }, outcome: "unchanged" },
+    { name: "an offer with no outpoint is left as it is", input: { channel: offer }, outcome: "unchanged" },
+    {
+      name: "still not shown, before the offer expires: it keeps waiting",
+      input: { seen: unseen, nowSeconds: offer.offerExpiresAt - 1 },
+      outcome: "unchanged",
+    },
+    {
+      name: "never shown by the time the offer expires: expired, outpoint let go, saying so",
+      input: { seen: unseen, nowSeconds: offer.offerExpiresAt },
+      outcome: "funding_not_found",
+      check: ({ after }) =>
+        expect(after).toMatchObject({ status: "expired", fundingTxid: null, fundingVout: null }),
+    },
+    {
+      name: "shown but not matching: back to awaiting_funding, outpoint let go, the reason kept",
+      input: { seen: { tx: { confirmations: 1, outputs: [{ valueSat: 1n, script: fundingScript }] } } },
+      outcome: "funding_value_mismatch",
+      check: ({ after }) => {
+        expect(after).toMatchObject({
+          status: "awaiting_funding",
+          fundingTxid: null,
+          fundingConfirmations: 0,
+        });
+        expect(after.fundingError?.message).toMatch(new RegExp(`^${FUNDING_TXID}:0: that output pays 1 sat`));
+      },
+    },
+    {
+      name: "shown but not matching after the offer expired: expired, with the reason",
+      input: {
+        seen: { tx: { confirmations: 1, outputs: [{ valueSat: 1n, script: fundingScript }] } },
+        nowSeconds: offer.offerExpiresAt,
+      },
+      outcome: "funding_value_mismatch",
+      check: ({ after }) => expect(after.status).toBe("expired"),
+    },
+    {
+      name: "shown and matching: verified, counting confirmations",
+      input: { seen: fundingSeen(offer, 1) },
+      outcome: "opening",
+      check: ({ after }) =>
+        expect(after).toMatchObject({ fundingVerifiedAt: NOW_SECONDS, fundingConfirmations: 1 }),
+    },
+    {
+      name: "shown just after the offer expired, and matching: still verified (the payer registered in time)",
+      input: { seen: fundingSeen(offer, 1), nowSeconds: offer.offerExpiresAt + 60 },
+      outcome: "opening",
+    },
+    {
+      name: "shown, matching and confirmed enough: open",
+      input: { seen: fundingSeen(offer, 3) },
+      outcome: "open",
+    },
+  ],
+});
+
+const opening: Channel = {
+  ...offer,
+  status: "opening",
+  fundingTxid: FUNDING_TXID,
+  fundingVout: 0,
+  fundingVerifiedAt: NOW_SECONDS,
+};
 
 decisionTable("confirm", {
   outcomes: ["unchanged", "counted", "open"],
@@ -242,6 +460,11 @@ decisionTable("confirm", {
     {
       name: "an offer is left as it is, whatever the chain says",
       input: { channel: offer, confirmations: 10 },
+      outcome: "unchanged",
+    },
+    {
+      name: "an opening channel whose outpoint was never verified is left as it is, however confirmed",
+      input: { channel: awaitingNode, confirmations: 10 },
       outcome: "unchanged",
     },
     {

@@ -12,13 +12,17 @@ import type { Channel, ChannelRequest, FundingObservation } from "./channel";
 
 export interface OfferContext {
   readonly policy: ChannelPolicy;
-  readonly hubPubkey: Uint8Array;
+  /** The hub's key H for a channel id (purpose `channel/<channel_id>`, docs/keys.md). */
+  readonly hubKeyFor: (channelId: string) => Uint8Array;
   readonly tipHeight: number;
   readonly nowMs: number;
   readonly random: RandomBytes;
 }
 
-/** Validates a request and makes the channel offer: script, locktime, funding output. */
+/**
+ * Validates a request and makes the channel offer: its own hub key, script, locktime, funding
+ * output. DESIGN.md §5: every offer has its own H, so no two offers share a funding script.
+ */
 export function offerChannel(request: ChannelRequest, ctx: OfferContext): Result<Channel, DomainError> {
   if (!isCompressedPubkey(request.payerPubkey)) {
     return err(
@@ -49,19 +53,21 @@ export function offerChannel(request: ChannelRequest, ctx: OfferContext): Result
       ),
     );
   }
+  const id = newId("channel", ctx.nowMs, ctx.random);
+  const hubPubkey = ctx.hubKeyFor(id);
   const terms = {
     payerPubkey: request.payerPubkey,
-    hubPubkey: ctx.hubPubkey,
+    hubPubkey,
     refundLocktime: ctx.tipHeight + lifetimeBlocks,
     capacitySat: request.capacitySat,
     refundScript,
   };
   const createdAt = Math.floor(ctx.nowMs / 1000);
   return ok({
-    id: newId("channel", ctx.nowMs, ctx.random),
+    id,
     status: "awaiting_funding",
     payerPubkey: bytesToHex(request.payerPubkey),
-    hubPubkey: bytesToHex(ctx.hubPubkey),
+    hubPubkey: bytesToHex(hubPubkey),
     refundLocktime: terms.refundLocktime,
     witnessScript: bytesToHex(witnessScriptOf(terms)),
     fundingScriptPubkey: bytesToHex(fundingScriptOf(terms)),
@@ -74,6 +80,8 @@ export function offerChannel(request: ChannelRequest, ctx: OfferContext): Result
     fundingTxid: null,
     fundingVout: null,
     fundingConfirmations: 0,
+    fundingVerifiedAt: null,
+    fundingError: null,
     createdAt,
     offerExpiresAt: createdAt + offerTtlSeconds,
     openedAt: null,
@@ -92,30 +100,71 @@ export const fundingAddress = (channel: Channel, network: Network): string =>
 export const offerExpired = (channel: Channel, nowSeconds: number): boolean =>
   channel.status === "awaiting_funding" && nowSeconds >= channel.offerExpiresAt;
 
+/** An `opening` channel whose outpoint the node has not shown yet (the hub keeps looking). */
+export const awaitingNode = (channel: Channel): boolean =>
+  channel.status === "opening" && channel.fundingVerifiedAt === null;
+
+export interface Outpoint {
+  readonly txid: string;
+  readonly vout: number;
+}
+
+export interface FundingContext {
+  readonly minConfirmations: number;
+  readonly policy: ChannelPolicy;
+  readonly nowSeconds: number;
+}
+
+const registers = (channel: Channel, outpoint: Outpoint) =>
+  channel.fundingTxid === outpoint.txid && channel.fundingVout === outpoint.vout;
+
 /**
- * Accepts a funding outpoint only if the chain shows exactly the channel's script and value,
- * unspent, with enough lifetime left. Unconfirmed → opening; confirmed enough → open.
+ * Whether the payer may register `outpoint` now, decided before the chain is asked. The
+ * registration must carry P's signature of `sluice/funding/v1:<id>:<txid>:<vout>` (DESIGN.md §6):
+ * nobody else can point a channel at a deposit. The same outpoint again is a harmless repeat; an
+ * outpoint the node has not shown yet may be replaced by the payer (a mistyped txid is not final).
  */
-export function acceptFunding(
+export function checkRegistration(
   channel: Channel,
-  outpoint: { txid: string; vout: number },
-  seen: FundingObservation,
-  ctx: { minConfirmations: number; policy: ChannelPolicy; nowSeconds: number },
-): Result<Channel, DomainError> {
-  if (channel.fundingTxid === outpoint.txid && channel.fundingVout === outpoint.vout) return ok(channel);
-  if (offerExpired(channel, ctx.nowSeconds) || channel.status === "expired") {
+  outpoint: Outpoint,
+  signatureValid: boolean,
+  nowSeconds: number,
+): Result<"repeat" | "new", DomainError> {
+  if (!signatureValid) {
+    return err(
+      domainError(
+        "invalid_signature",
+        "signature must be the payer's low-S DER signature of sluice/funding/v1:<id>:<txid>:<vout>",
+        "signature",
+      ),
+    );
+  }
+  if (registers(channel, outpoint)) return ok("repeat");
+  const unfunded = channel.status === "awaiting_funding" || awaitingNode(channel);
+  if (channel.status === "expired" || (unfunded && nowSeconds >= channel.offerExpiresAt)) {
     return err(
       domainError("channel_offer_expired", "this channel offer expired before it was funded; open a new one"),
     );
   }
-  if (channel.status !== "awaiting_funding") {
-    return err(
-      domainError(
-        "channel_not_awaiting_funding",
-        `channel is ${channel.status}, already funded by another output`,
-      ),
-    );
-  }
+  if (unfunded) return ok("new");
+  return err(
+    domainError(
+      "channel_not_awaiting_funding",
+      `channel is ${channel.status}, already funded by another output`,
+    ),
+  );
+}
+
+/**
+ * The exact check of a funding output the node shows (DESIGN.md §6): exactly the channel's script
+ * and value, unspent, with enough lifetime left. Gives the transaction's confirmations.
+ */
+export function verifyFunding(
+  channel: Channel,
+  outpoint: Outpoint,
+  seen: FundingObservation,
+  policy: ChannelPolicy,
+): Result<number, DomainError> {
   if (seen.tx === null) {
     return err(domainError("funding_not_found", "the bitcoin node does not know this transaction", "txid"));
   }
@@ -138,29 +187,101 @@ export function acceptFunding(
     );
   }
   if (!seen.unspent) return err(domainError("funding_spent", "that output is already spent", "vout"));
-  if (seen.tipHeight >= channel.refundLocktime - ctx.policy.closeMarginBlocks) {
+  if (seen.tipHeight >= channel.refundLocktime - policy.closeMarginBlocks) {
     return err(
       domainError("channel_expiring", "the channel's refund locktime is too close; open a new channel"),
     );
   }
-  const funded: Channel = {
-    ...channel,
-    status: "opening",
-    fundingTxid: outpoint.txid,
-    fundingVout: outpoint.vout,
-    fundingConfirmations: seen.tx.confirmations,
-  };
-  return ok(confirm(funded, seen.tx.confirmations, ctx.minConfirmations, ctx.nowSeconds));
+  return ok(seen.tx.confirmations);
 }
 
-/** An opening channel with enough confirmations is open. */
+/** The channel with its outpoint verified at `confirmations`: opening, or open at enough of them. */
+const verified = (channel: Channel, outpoint: Outpoint, confirmations: number, ctx: FundingContext) =>
+  confirm(
+    {
+      ...channel,
+      status: "opening",
+      fundingTxid: outpoint.txid,
+      fundingVout: outpoint.vout,
+      fundingConfirmations: confirmations,
+      fundingVerifiedAt: ctx.nowSeconds,
+      fundingError: null,
+    },
+    confirmations,
+    ctx.minConfirmations,
+    ctx.nowSeconds,
+  );
+
+/**
+ * Records a registration `checkRegistration` allowed. When the node shows the transaction it is
+ * verified at once (a mismatch is the request's error and changes nothing); when it does not, the
+ * channel is `opening` with the outpoint recorded but unverified: relay takes time (DESIGN.md §6).
+ */
+export function acceptFunding(
+  channel: Channel,
+  outpoint: Outpoint,
+  seen: FundingObservation,
+  ctx: FundingContext,
+): Result<Channel, DomainError> {
+  if (seen.tx === null) {
+    if (registers(channel, outpoint)) return ok(channel);
+    return ok({
+      ...channel,
+      status: "opening",
+      fundingTxid: outpoint.txid,
+      fundingVout: outpoint.vout,
+      fundingConfirmations: 0,
+      fundingVerifiedAt: null,
+      fundingError: null,
+    });
+  }
+  const checked = verifyFunding(channel, outpoint, seen, ctx.policy);
+  if (!checked.ok) return checked;
+  return ok(verified(channel, outpoint, checked.value, ctx));
+}
+
+/**
+ * Looks again at an outpoint registered before the node showed it. Shown and matching: verified.
+ * Shown and not matching: the outpoint is let go (back to awaiting_funding, or expired past the
+ * offer's TTL) and `fundingError` says exactly what was wrong, so the payer can register the
+ * right one (or refund by the CLTV path). Still not shown: waiting until the offer expires.
+ */
+export function recheckFunding(channel: Channel, seen: FundingObservation, ctx: FundingContext): Channel {
+  if (!awaitingNode(channel) || channel.fundingTxid === null || channel.fundingVout === null) return channel;
+  const outpoint = { txid: channel.fundingTxid, vout: channel.fundingVout };
+  const lapsed = ctx.nowSeconds >= channel.offerExpiresAt;
+  if (seen.tx === null && !lapsed) return channel;
+  const checked: Result<number, DomainError> =
+    seen.tx === null
+      ? err(
+          domainError(
+            "funding_not_found",
+            "the bitcoin node never showed this transaction before the offer expired",
+          ),
+        )
+      : verifyFunding(channel, outpoint, seen, ctx.policy);
+  if (checked.ok) return verified(channel, outpoint, checked.value, ctx);
+  return {
+    ...channel,
+    status: lapsed ? "expired" : "awaiting_funding",
+    fundingTxid: null,
+    fundingVout: null,
+    fundingConfirmations: 0,
+    fundingError: {
+      code: checked.error.code,
+      message: `${outpoint.txid}:${outpoint.vout}: ${checked.error.message}`,
+    },
+  };
+}
+
+/** A verified opening channel with enough confirmations is open. */
 export function confirm(
   channel: Channel,
   confirmations: number,
   minConfirmations: number,
   nowSeconds: number,
 ): Channel {
-  if (channel.status !== "opening") return channel;
+  if (channel.status !== "opening" || channel.fundingVerifiedAt === null) return channel;
   const counted = { ...channel, fundingConfirmations: confirmations };
   return confirmations >= minConfirmations ? { ...counted, status: "open", openedAt: nowSeconds } : counted;
 }

@@ -44,22 +44,23 @@ export const CreateChannelBody = z
   })
   .openapi("CreateChannelRequest");
 
+/** A payer's low-S DER signature of sha256(UTF-8 `message`), hex. */
+const payerSignature = (message: string) =>
+  z
+    .string()
+    .regex(/^([0-9a-f]{2}){8,73}$/, "signature must be hex DER")
+    .openapi({ description: `Low-S DER signature by payer_pubkey of sha256("${message}")` });
+
 export const FundingBody = z
   .strictObject({
     txid: z.string().regex(/^[0-9a-f]{64}$/, "txid must be 32 bytes of lower-case hex"),
     vout: z.number().int().min(0).max(0xffffffff),
+    signature: payerSignature("sluice/funding/v1:<channel id>:<txid>:<vout>"),
   })
   .openapi("RegisterFundingRequest");
 
 export const CloseBody = z
-  .strictObject({
-    signature: z
-      .string()
-      .regex(/^([0-9a-f]{2}){8,73}$/, "signature must be hex DER")
-      .openapi({
-        description: 'Low-S DER signature by payer_pubkey of sha256("sluice/close/v1:<channel id>")',
-      }),
-  })
+  .strictObject({ signature: payerSignature("sluice/close/v1:<channel id>") })
   .openapi("CloseChannelRequest");
 
 export const ChannelSchema = z
@@ -83,6 +84,14 @@ export const ChannelSchema = z
     funding_txid: z.string().nullable(),
     funding_vout: z.number().int().nullable(),
     funding_confirmations: z.number().int(),
+    funding_verified_at: z.number().int().nullable().openapi({
+      description:
+        "When the hub verified the funding outpoint on chain; null while it waits for its node to see the registered transaction (status opening)",
+    }),
+    funding_error: z.object({ code: z.string(), message: z.string() }).nullable().openapi({
+      description:
+        "Why the last registered outpoint was turned down once the node showed it (or never showed it before the offer expired); the channel went back to awaiting_funding (or expired)",
+    }),
     created_at: z.number().int(),
     offer_expires_at: z.number().int(),
     opened_at: z.number().int().nullable(),

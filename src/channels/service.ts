@@ -4,6 +4,7 @@ import { payerMessageHash, verifyDerLowS } from "../chain/signature";
 import type { Config } from "../config";
 import { domainError, type DomainError } from "../core/errors";
 import { newId, type RandomBytes } from "../core/ids";
+import { LIMITS } from "../core/limits";
 import { err, ok, type Result } from "../core/result";
 import { hexToBytes } from "../crypto";
 import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
@@ -14,20 +15,27 @@ import { equityOf, journalStatements } from "../ledger/store";
 import type { Channel, ChannelRequest } from "./channel";
 import {
   acceptFunding,
+  awaitingNode,
+  checkRegistration,
   confirm,
   expiredOffer,
+  type FundingContext,
   offerChannel,
   offerExpired,
+  type Outpoint,
+  recheckFunding,
   refunded,
   requestClose,
 } from "./rules";
 import {
   channelByFunding,
-  channelsInStatus,
   channelsPastLocktime,
+  expireOffers,
   getChannel,
   insertChannelStatement,
   knownTipStatement,
+  openingChannels,
+  purgeExpiredOffers,
   transitionStatements,
 } from "./store";
 import { renderChannel } from "./view";
@@ -135,7 +143,7 @@ export async function createChannel(
   if (!tip.ok) return tip;
   const offer = offerChannel(request, {
     policy: config.channel,
-    hubPubkey: config.keys.channel.publicKey,
+    hubKeyFor: (channelId) => config.keys.channel(channelId).publicKey,
     tipHeight: tip.value,
     nowMs: at.nowMs,
     random: at.random,
@@ -145,35 +153,55 @@ export async function createChannel(
   return offer;
 }
 
-/** Verifies a funding outpoint on chain and moves the channel to opening (or open). */
+const fundingContext = (config: Config, at: At): FundingContext => ({
+  minConfirmations: config.minConfirmations,
+  policy: config.channel,
+  nowSeconds: seconds(at),
+});
+
+/** What the node says about an outpoint (the transaction, whether unspent, the tip). */
+const observeFunding = (chain: ChainBackend, outpoint: Outpoint) =>
+  observe(async () => ({
+    tx: await chain.getTransaction(outpoint.txid),
+    unspent: await chain.isUnspent(outpoint.txid, outpoint.vout),
+    tipHeight: await chain.tipHeight(),
+  }));
+
+/**
+ * The payer registers its funding outpoint, signed by P (`sluice/funding/v1:<id>:<txid>:<vout>`).
+ * A transaction the node shows is verified at once (→ opening, or open); one it does not show yet
+ * is recorded unverified (→ opening) and looked for on read and by the cron until the offer expires.
+ */
 export async function registerFunding(
   db: Db,
   chain: ChainBackend | null,
   config: Config,
   id: string,
-  outpoint: { txid: string; vout: number },
+  registration: Outpoint & { signature: string },
   at: At,
 ): Promise<Result<Channel, DomainError>> {
-  const channel = await getChannel(db, id);
-  if (!channel) return err(notFound(id));
-  if (!chain) return err(unavailable());
-  const seen = await observe(async () => ({
-    tx: await chain.getTransaction(outpoint.txid),
-    unspent: await chain.isUnspent(outpoint.txid, outpoint.vout),
-    tipHeight: await chain.tipHeight(),
-  }));
-  if (!seen.ok) return seen;
-  const decision = acceptFunding(channel, outpoint, seen.value, {
-    minConfirmations: config.minConfirmations,
-    policy: config.channel,
-    nowSeconds: seconds(at),
-  });
-  if (!decision.ok) {
-    if (decision.error.code === "channel_offer_expired" && offerExpired(channel, seconds(at))) {
-      await persist(db, channel, expiredOffer(channel), config, at);
-    }
-    return decision;
+  const loaded = await getChannel(db, id);
+  if (!loaded) return err(notFound(id));
+  const outpoint = { txid: registration.txid, vout: registration.vout };
+  const signatureValid = verifyDerLowS(
+    hexToBytes(registration.signature),
+    payerMessageHash("funding", id, outpoint.txid, String(outpoint.vout)),
+    hexToBytes(loaded.payerPubkey),
+  );
+  // Authenticate before anything else happens: a stranger's request changes nothing, not even a refresh.
+  if (!signatureValid) {
+    const refused = checkRegistration(loaded, outpoint, false, seconds(at));
+    if (!refused.ok) return refused;
   }
+  if (!chain) return err(unavailable());
+  const channel = await refresh(db, chain, config, loaded, at);
+  const allowed = checkRegistration(channel, outpoint, signatureValid, seconds(at));
+  if (!allowed.ok) return allowed;
+  if (allowed.value === "repeat") return ok(channel);
+  const seen = await observeFunding(chain, outpoint);
+  if (!seen.ok) return seen;
+  const decision = acceptFunding(channel, outpoint, seen.value, fundingContext(config, at));
+  if (!decision.ok) return decision;
   const next = decision.value;
   if (await persistFunding(db, channel, next, config, at)) return ok(next);
   // Lost a race: the outpoint funds another channel, or this channel moved on.
@@ -196,13 +224,16 @@ async function persistFunding(
   try {
     return await persist(db, from, next, config, at);
   } catch (e) {
-    // The unique index on the funding outpoint: another channel already uses it.
+    // The unique index on verified funding outpoints: another channel already uses it.
     if (/UNIQUE constraint failed/i.test(`${e} ${(e as { cause?: unknown }).cause ?? ""}`)) return false;
     throw e;
   }
 }
 
-/** Brings a channel up to date: expire a stale offer, count confirmations of an opening one. */
+/**
+ * Brings a channel up to date: expire a stale offer, look again for an outpoint the node had not
+ * shown, count confirmations of a verified one. A chain failure never changes anything.
+ */
 async function refresh(
   db: Db,
   chain: ChainBackend | null,
@@ -212,15 +243,18 @@ async function refresh(
 ): Promise<Channel> {
   let next = channel;
   if (offerExpired(channel, seconds(at))) next = expiredOffer(channel);
-  else if (channel.status === "opening" && chain && channel.fundingTxid) {
+  else if (awaitingNode(channel) && chain && channel.fundingTxid !== null && channel.fundingVout !== null) {
+    const seen = await observeFunding(chain, { txid: channel.fundingTxid, vout: channel.fundingVout });
+    if (seen.ok) next = recheckFunding(channel, seen.value, fundingContext(config, at));
+  } else if (channel.status === "opening" && chain && channel.fundingTxid) {
     const txid = channel.fundingTxid;
     const tx = await observe(() => chain.getTransaction(txid));
-    // Unknown to the node or node down: keep what we know; a chain failure never changes state.
+    // Unknown to the node or node down: keep what we know.
     if (tx.ok && tx.value)
       next = confirm(channel, tx.value.confirmations, config.minConfirmations, seconds(at));
   }
   if (next === channel) return channel;
-  return (await persist(db, channel, next, config, at))
+  return (await persistFunding(db, channel, next, config, at))
     ? next
     : ((await getChannel(db, channel.id)) ?? channel);
 }
@@ -262,7 +296,8 @@ export async function closeChannel(
 }
 
 /**
- * One cron tick for channels (bounded): expire stale offers, confirm opening channels, and mark
+ * One cron tick for channels (bounded): expire stale offers and purge long-expired ones, look for
+ * registered outpoints the node had not shown and count confirmations of verified ones, and mark
  * refunded any channel whose funding output the payer spent by the CLTV path.
  */
 export async function sweepChannels(
@@ -271,15 +306,23 @@ export async function sweepChannels(
   config: Config,
   at: At,
   limit: number,
-): Promise<{ refreshed: number; refunded: number }> {
+): Promise<{ expired: number; purged: number; refreshed: number; refunded: number }> {
+  const now = seconds(at);
+  const expired = await expireOffers(db, now, LIMITS.channelOfferRowsPerTick);
+  const purged = await purgeExpiredOffers(
+    db,
+    now - LIMITS.expiredOfferRetentionSeconds,
+    LIMITS.channelOfferRowsPerTick,
+  );
   let refreshed = 0;
   let refundedCount = 0;
-  for (const channel of await channelsInStatus(db, ["awaiting_funding", "opening"], limit)) {
+  const report = () => ({ expired, purged, refreshed, refunded: refundedCount });
+  for (const channel of await openingChannels(db, limit)) {
     if ((await refresh(db, chain, config, channel, at)) !== channel) refreshed++;
   }
-  if (!chain) return { refreshed, refunded: refundedCount };
+  if (!chain) return report();
   const tip = await observe(() => chain.tipHeight());
-  if (!tip.ok) return { refreshed, refunded: refundedCount };
+  if (!tip.ok) return report();
   await runBatch(db, [knownTipStatement(db, tip.value)]);
   // Before T only the hub's own cooperative close can spend the output, and once a settlement
   // holds the channel, settlement tracks its output: neither is the payer's refund.
@@ -287,13 +330,9 @@ export async function sweepChannels(
     if (!channel.fundingTxid || channel.fundingVout === null) continue;
     const { fundingTxid, fundingVout } = channel;
     const unspent = await observe(() => chain.isUnspent(fundingTxid, fundingVout));
-    if (
-      unspent.ok &&
-      !unspent.value &&
-      (await persist(db, channel, refunded(channel, seconds(at)), config, at))
-    ) {
+    if (unspent.ok && !unspent.value && (await persist(db, channel, refunded(channel, now), config, at))) {
       refundedCount++;
     }
   }
-  return { refreshed, refunded: refundedCount };
+  return report();
 }

@@ -1,5 +1,6 @@
 /** The only module that reads and writes channels. */
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { ErrorCode } from "../core/errors";
 import { type Db, guardChanged, rawStatement, type Statement, statement } from "../db/client";
 import { channels } from "../db/schema";
 import type { Channel, ChannelStatus } from "./channel";
@@ -7,17 +8,23 @@ import type { Channel, ChannelStatus } from "./channel";
 type Row = typeof channels.$inferSelect;
 
 /** A channels row as the domain type (also for reads batched by other use cases). */
-export const fromRow = (row: Row): Channel => ({
+export const fromRow = ({ fundingErrorCode, fundingErrorMessage, ...row }: Row): Channel => ({
   ...row,
   status: row.status as ChannelStatus,
   capacitySat: BigInt(row.capacitySat),
   payerBalanceMsat: BigInt(row.payerBalanceMsat),
+  fundingError:
+    fundingErrorCode === null
+      ? null
+      : { code: fundingErrorCode as ErrorCode, message: fundingErrorMessage ?? "" },
 });
 
-const toRow = (c: Channel) => ({
+const toRow = ({ fundingError, ...c }: Channel) => ({
   ...c,
   capacitySat: Number(c.capacitySat),
   payerBalanceMsat: Number(c.payerBalanceMsat),
+  fundingErrorCode: fundingError?.code ?? null,
+  fundingErrorMessage: fundingError?.message ?? null,
 });
 
 /** Statement inserting a new channel offer. */
@@ -30,19 +37,25 @@ export async function getChannel(db: Db, id: string): Promise<Channel | null> {
   return row ? fromRow(row) : null;
 }
 
-/** The channel funded by an outpoint, or null. */
+/** The channel a verified outpoint funds, or null (unverified claims to it fund nothing). */
 export async function channelByFunding(db: Db, txid: string, vout: number): Promise<Channel | null> {
   const row = await db
     .select()
     .from(channels)
-    .where(and(eq(channels.fundingTxid, txid), eq(channels.fundingVout, vout)))
+    .where(
+      and(
+        eq(channels.fundingTxid, txid),
+        eq(channels.fundingVout, vout),
+        isNotNull(channels.fundingVerifiedAt),
+      ),
+    )
     .get();
   return row ? fromRow(row) : null;
 }
 
 /**
- * Guarded transition: writes `next` only if the row still has `from`'s status and seq,
- * otherwise aborts the whole batch.
+ * Guarded transition: writes `next` only if the row still has `from`'s status, seq, settlement and
+ * funding (outpoint and whether it was verified), otherwise aborts the whole batch.
  */
 export function transitionStatements(db: Db, from: Channel, next: Channel): Statement[] {
   const { id: _id, createdAt: _created, ...changes } = toRow(next);
@@ -57,6 +70,11 @@ export function transitionStatements(db: Db, from: Channel, next: Channel): Stat
             eq(channels.id, from.id),
             eq(channels.status, from.status),
             eq(channels.seq, from.seq),
+            // A registration replacing an unverified outpoint and a look at the old one must not both land.
+            sql`${channels.fundingTxid} IS ${from.fundingTxid} AND ${channels.fundingVout} IS ${from.fundingVout}`,
+            from.fundingVerifiedAt === null
+              ? isNull(channels.fundingVerifiedAt)
+              : isNotNull(channels.fundingVerifiedAt),
             // A settlement that took the channel meanwhile owns it: a stale writer must not undo that.
             from.settlementId === null
               ? isNull(channels.settlementId)
@@ -68,16 +86,53 @@ export function transitionStatements(db: Db, from: Channel, next: Channel): Stat
   ];
 }
 
-/** Channels in the given statuses, oldest first, for the cron. */
-export async function channelsInStatus(db: Db, statuses: ChannelStatus[], limit: number): Promise<Channel[]> {
+/**
+ * Opening channels for the cron to look at: verified ones counting confirmations first (real
+ * deposits), then unverified registrations, oldest first. Anyone can register an unseen txid to
+ * their own offer, so those must never crowd out a real deposit's confirmations.
+ */
+export async function openingChannels(db: Db, limit: number): Promise<Channel[]> {
   const rows = await db
     .select()
     .from(channels)
-    .where(inArray(channels.status, statuses))
-    .orderBy(asc(channels.id))
+    .where(eq(channels.status, "opening"))
+    .orderBy(sql`${channels.fundingVerifiedAt} IS NULL`, asc(channels.id))
     .limit(limit)
     .all();
   return rows.map(fromRow);
+}
+
+/**
+ * Expires offers never funded by `nowSeconds`, at most `limit` of them, in one statement (an
+ * expiry writes no event and no journal; unverified registrations are looked at once more first,
+ * by the refresh). Returns how many.
+ */
+export async function expireOffers(db: Db, nowSeconds: number, limit: number): Promise<number> {
+  const result = await db.$client
+    .prepare(
+      `UPDATE channels SET status = 'expired' WHERE id IN (
+         SELECT id FROM channels WHERE status = 'awaiting_funding' AND offer_expires_at <= ?
+         ORDER BY offer_expires_at LIMIT ?)`,
+    )
+    .bind(nowSeconds, limit)
+    .run();
+  return result.meta.changes ?? 0;
+}
+
+/**
+ * Deletes expired offers whose offer expired before `cutoffSeconds`, at most `limit`. Only
+ * `expired` rows: never funded, so no payment, payout, journal entry or event refers to them.
+ */
+export async function purgeExpiredOffers(db: Db, cutoffSeconds: number, limit: number): Promise<number> {
+  const result = await db.$client
+    .prepare(
+      `DELETE FROM channels WHERE id IN (
+         SELECT id FROM channels WHERE status = 'expired' AND offer_expires_at < ?
+         ORDER BY offer_expires_at LIMIT ?)`,
+    )
+    .bind(cutoffSeconds, limit)
+    .run();
+  return result.meta.changes ?? 0;
 }
 
 /** The last chain tip the hub saw (for checks that must not wait on the node), or null. */
@@ -193,6 +248,8 @@ export async function channelsPastLocktime(db: Db, tipHeight: number, limit: num
       and(
         inArray(channels.status, ["opening", "open", "closing"]),
         isNull(channels.settlementId),
+        // An unverified outpoint may not exist at all: "not unspent" says nothing about a refund.
+        isNotNull(channels.fundingVerifiedAt),
         sql`${channels.fundingTxid} IS NOT NULL AND ${channels.refundLocktime} <= ${tipHeight}`,
       ),
     )

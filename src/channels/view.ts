@@ -23,6 +23,8 @@ export function renderChannel(c: Channel, network: Network) {
     funding_txid: c.fundingTxid,
     funding_vout: c.fundingVout,
     funding_confirmations: c.fundingConfirmations,
+    funding_verified_at: c.fundingVerifiedAt,
+    funding_error: c.fundingError,
     created_at: c.createdAt,
     offer_expires_at: c.offerExpiresAt,
     opened_at: c.openedAt,

@@ -18,7 +18,6 @@ export class SluiceApiError extends Error {
 export interface NodeInfo {
   network: "mainnet" | "testnet" | "signet" | "regtest";
   node_pubkey: string;
-  channel_pubkey: string;
   block_height: number | null;
   min_confirmations: number;
   channel: {
@@ -45,6 +44,10 @@ export interface ChannelView {
   funding_txid: string | null;
   funding_vout: number | null;
   funding_confirmations: number;
+  /** Null while the hub's node has not seen the registered funding transaction. */
+  funding_verified_at?: number | null;
+  /** Why the last registered outpoint was turned down after the fact. */
+  funding_error?: { code: string; message: string } | null;
   settlement_id?: string | null;
   close_reason?: "expiring" | "exhausted" | "requested" | null;
 }
@@ -114,7 +117,8 @@ export class SluiceClient {
     key?: string,
   ) => this.call<ChannelView>("POST", "/v1/channels", body, key);
   channel = (id: string) => this.call<ChannelView>("GET", `/v1/channels/${encodeURIComponent(id)}`);
-  registerFunding = (id: string, body: { txid: string; vout: number }) =>
+  /** `signature`: P's low-S DER signature of sha256("sluice/funding/v1:<id>:<txid>:<vout>"). */
+  registerFunding = (id: string, body: { txid: string; vout: number; signature: string }) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/funding`, body);
   pay = (body: PayBody) => this.call<PaymentResult>("POST", "/v1/payments", body);
   closeChannel = (id: string, signature: string) =>

@@ -103,8 +103,9 @@ export class PayerWallet {
   }
 
   /**
-   * Asks the hub for a channel and checks the offer: the hub key must be the one /v1/node
-   * publishes and the funding script must be exactly P2WSH(IF H CSV… ELSE T CLTV … P) rebuilt here.
+   * Asks the hub for a channel and checks the offer: the funding script must be exactly
+   * P2WSH(IF H CHECKSIGVERIFY ELSE T CLTV DROP ENDIF P CHECKSIG) rebuilt here from this wallet's P,
+   * the offer's T and its own hub key H (DESIGN.md §5: the refund path depends only on P and T).
    */
   async openChannel(
     client: SluiceClient,
@@ -128,23 +129,35 @@ export class PayerWallet {
     return segwitAddress(hexToBytes(c.fundingScript), c.network);
   }
 
-  /** Tells the hub which output funds the channel; remembers it once the hub verified it on chain. */
+  /**
+   * Tells the hub which output funds the channel, signed by P (`sluice/funding/v1:<id>:<txid>:<vout>`,
+   * so nobody else can point a channel at this deposit), and remembers it once the hub accepted it:
+   * `opening` (verified, or waiting for the hub's node to see the transaction) or `open`.
+   */
   async registerFunding(
     client: SluiceClient,
     id: string,
     outpoint: { txid: string; vout: number },
   ): Promise<ChannelView> {
     const c = await this.channel(id);
-    const view = await client.registerFunding(id, { txid: outpoint.txid, vout: outpoint.vout });
+    const message = payerMessageHash("funding", id, outpoint.txid, String(outpoint.vout));
+    const signature = bytesToHex(signDer(message, this.secretKey));
+    const view = await client.registerFunding(id, { txid: outpoint.txid, vout: outpoint.vout, signature });
     await this.save({ ...c, fundingTxid: outpoint.txid, fundingVout: outpoint.vout });
     return view;
   }
 
-  /** Signs the closing template for a new state (DESIGN.md §5); does not persist it. */
-  async signState(id: string, payerBalanceMsat: bigint): Promise<{ signature: string; sighashType: number }> {
+  /**
+   * Signs the closing template for a new state (DESIGN.md §5): its input's nSequence is
+   * 0x80000000 + seq, so the signature stands for this state only. Does not persist it.
+   */
+  async signState(
+    id: string,
+    state: { seq: number; payerBalanceMsat: bigint },
+  ): Promise<{ signature: string; sighashType: number }> {
     const { signature, sighashType } = signClosingState(
       funded(await this.channel(id), this.publicKey),
-      payerBalanceMsat,
+      state,
       this.secretKey,
     );
     return { signature: bytesToHex(signature), sighashType };
@@ -169,11 +182,12 @@ export class PayerWallet {
     if (amountMsat > balance)
       throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
     const next = balance - amountMsat;
-    const { signature, sighashType } = await this.signState(channelId, next);
+    const seq = c.seq + 1;
+    const { signature, sighashType } = await this.signState(channelId, { seq, payerBalanceMsat: next });
     const body = {
       invoice: bolt11.trim(),
       channel_id: channelId,
-      seq: c.seq + 1,
+      seq,
       payer_balance_msat: Number(next),
       sighash_type: sighashType,
       signature,
@@ -404,7 +418,11 @@ export class PayerWallet {
   }
 }
 
-/** Checks a channel offer against what the payer asked and what the node publishes. */
+/**
+ * Checks a channel offer against what the payer asked and what the node publishes. `H` needs no
+ * check against anything (each offer has its own, DESIGN.md §5): only that it is a compressed
+ * point, and that the funding script is rebuilt exactly from P, H and T.
+ */
 export function checkOffer(
   offer: ChannelView,
   node: NodeInfo,
@@ -413,10 +431,13 @@ export function checkOffer(
   refundScriptHex?: string,
 ): StoredChannel {
   const refundScript = refundScriptHex ?? bytesToHex(p2wpkh(hexToBytes(payerPubkey)));
+  const hex = (value: unknown) => typeof value === "string" && /^([0-9a-f]{2})+$/.test(value);
+  if (!hex(offer.hub_pubkey) || !isCompressedPubkey(hexToBytes(offer.hub_pubkey)))
+    throw new Error("the hub's channel offer does not check out: hub key format");
+  if (!hex(offer.refund_script_pubkey) || !hex(offer.funding_script_pubkey))
+    throw new Error("the hub's channel offer does not check out: script encoding");
   const problems = [
     offer.payer_pubkey !== payerPubkey && "payer key",
-    offer.hub_pubkey !== node.channel_pubkey && "hub key",
-    !isCompressedPubkey(hexToBytes(offer.hub_pubkey)) && "hub key format",
     offer.capacity_sat !== capacitySat && "capacity",
     offer.refund_script_pubkey !== refundScript && "refund script",
     standardKind(hexToBytes(offer.refund_script_pubkey)) === null && "refund script kind",

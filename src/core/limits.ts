@@ -31,6 +31,15 @@ export const LIMITS = {
   /** Channels the cron refreshes per tick: each costs up to 3 RPC subrequests and a batch, so 100
    * stays well inside the 1,000-subrequest limit alongside the invoice sweep. */
   channelSweepRowsPerTick: 100,
+  /** Channel offers the cron expires, and expired ones it deletes, per tick: each is one set-based
+   * statement (no event, no journal), so 1,000 rows cost two D1 queries and a few ms of the single
+   * writer; at one tick a minute that clears 1.4 M offers a day, far above what the offer rate limit
+   * lets anyone create. */
+  channelOfferRowsPerTick: 1_000,
+  /** An expired offer stays readable (GET says `expired`, a late registration gets 410) for a week
+   * after it expired, then is deleted: it was never funded, so nothing refers to it, and a week is
+   * ample for a payer who funded late to learn why. The payer's CLTV refund needs no hub record. */
+  expiredOfferRetentionSeconds: 7 * 86_400,
   /** Payouts (merchants and refunds together) and channel closes one settlement takes on. Its
    * largest batch, making a transaction final, writes about 12 D1 statements per payout and 12 per
    * close (status, journal entries and balances, event); 50 + 20 keeps it near 850, under the 1,000

@@ -19,7 +19,11 @@ export function issueToError(error: z.ZodError, input: unknown): DomainError {
       key,
     );
   }
-  if (issue.code === "invalid_type" && valueAt(input, issue.path) === undefined) {
+  // An absent field fails as invalid_type, or as invalid_value when it must be one of an enum's values.
+  if (
+    (issue.code === "invalid_type" || issue.code === "invalid_value") &&
+    valueAt(input, issue.path) === undefined
+  ) {
     return domainError("missing_parameter", `missing required parameter '${param}'`, param);
   }
   const custom = (issue as { params?: { code?: ErrorCode } }).params?.code;

@@ -3,11 +3,12 @@
  *   HMAC-SHA256(key = seed, msg = UTF-8("sluice/key/v1/<purpose>") ‖ counter_byte)
  * for the first counter (from 0) that yields a valid secp256k1 scalar (1 ≤ k < n).
  * A counter past 0 happens with probability ≈ 2^-128; it exists so the rule is total.
+ * Purposes: `node`, `wallet`, and `channel/<channel_id>` — one hub key per channel (DESIGN.md §5).
  */
 import { concatBytes, hexToBytes, hmac, secp, sha256, utf8ToBytes } from "../crypto";
 
-export const KEY_PURPOSES = ["node", "channel", "wallet"] as const;
-export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+/** A key purpose: the node key, the wallet key, or the hub's key in one channel's script. */
+export type KeyPurpose = "node" | "wallet" | `channel/${string}`;
 
 export interface KeyPair {
   readonly secretKey: Uint8Array;
@@ -15,7 +16,12 @@ export interface KeyPair {
   readonly publicKey: Uint8Array;
 }
 
-export type HubKeys = Readonly<Record<KeyPurpose, KeyPair>>;
+export interface HubKeys {
+  readonly node: KeyPair;
+  readonly wallet: KeyPair;
+  /** The hub's key `H` in channel `channelId`'s script (purpose `channel/<channel_id>`). */
+  channel(channelId: string): KeyPair;
+}
 
 const SEED_HEX = /^[0-9a-f]{64}$/;
 
@@ -38,11 +44,12 @@ export function deriveKey(seed: Uint8Array, purpose: KeyPurpose): KeyPair {
   throw new Error("no valid key in 256 counters: HMAC-SHA256 is broken");
 }
 
-/** Derives all hub keys. */
+/** The hub's keys: node and wallet now, each channel's key when asked for. */
 export function deriveHubKeys(seed: Uint8Array): HubKeys {
+  const own = Uint8Array.from(seed);
   return {
-    node: deriveKey(seed, "node"),
-    channel: deriveKey(seed, "channel"),
-    wallet: deriveKey(seed, "wallet"),
+    node: deriveKey(own, "node"),
+    wallet: deriveKey(own, "wallet"),
+    channel: (channelId) => deriveKey(own, `channel/${channelId}`),
   };
 }

@@ -14,7 +14,6 @@ export const NodeSchema = z
   .object({
     network: z.enum(NETWORKS),
     node_pubkey: z.string().openapi({ description: "Signs invoices (their payee) and receipts" }),
-    channel_pubkey: z.string().openapi({ description: "The hub's key in channel scripts" }),
     block_height: z
       .number()
       .int()
@@ -75,7 +74,7 @@ const nodeRoute = createRoute({
   method: "get",
   path: "/v1/node",
   tags: ["Public"],
-  summary: "The hub's network and public keys",
+  summary: "The hub's network, node key, chain tip and channel limits",
   responses: { 200: jsonResponse(NodeSchema, "Node information") },
 });
 
@@ -108,7 +107,6 @@ export function publicRoutes() {
       {
         network,
         node_pubkey: bytesToHex(keys.node.publicKey),
-        channel_pubkey: bytesToHex(keys.channel.publicKey),
         block_height: blockHeight,
         min_confirmations: minConfirmations,
         channel: {

@@ -12,6 +12,9 @@ import { validationHook } from "../http/validation";
 import { account } from "../ledger/ledger";
 import { balanceOf } from "../ledger/store";
 import { getMerchant } from "../merchants/store";
+import { valueAt } from "../rates/rules";
+import { currentRate } from "../rates/service";
+import { renderFiatValue } from "../rates/view";
 import { merchantFees } from "./rules";
 import {
   BalanceSchema,
@@ -23,7 +26,7 @@ import {
   RefundSchema,
 } from "./schemas";
 import { pay, refundPayment } from "./service";
-import { getPayment, listPayments, merchantTotals } from "./store";
+import { fiatTotals, getPayment, listPayments, merchantTotals } from "./store";
 import { renderMerchantPayment, renderPaymentResult } from "./view";
 
 const payRoute = createRoute({
@@ -80,7 +83,7 @@ const refundRoute = createRoute({
   request: jsonRequest(RefundBody),
   responses: {
     201: jsonResponse(RefundSchema, "The refund"),
-    ...errorResponses(400, 401, 403, 404, 409, 422),
+    ...errorResponses(400, 401, 403, 404, 409, 422, 503),
   },
 });
 
@@ -131,12 +134,18 @@ export function paymentRoutes() {
 
   app.openapi(balanceRoute, async (c) => {
     const id = merchantId(c.var.principal);
-    const [available, totals, merchant] = await Promise.all([
+    const [available, totals, merchant, fiat] = await Promise.all([
       balanceOf(c.var.db, account.merchant(id)),
       merchantTotals(c.var.db, id),
       getMerchant(c.var.db, id),
+      fiatTotals(c.var.db, id),
     ]);
     const fees = merchantFees(merchant ?? { feeBaseMsat: null, feePpm: null }, c.var.config.fees);
+    // What the balance is worth today in the display currency (an annotation: it is owed in msat).
+    const display = merchant?.displayCurrency;
+    const rate = display
+      ? await currentRate(c.var.db, c.var.config.rates, display, c.var.clock.nowMs())
+      : null;
     return c.json(
       {
         object: "balance" as const,
@@ -146,6 +155,13 @@ export function paymentRoutes() {
         refunded_msat: Number(totals.refundedMsat),
         payment_count: totals.count,
         fee_policy: { base_msat: Number(fees.baseMsat), ppm: Number(fees.ppm) },
+        available_fiat: rate?.ok ? renderFiatValue(valueAt(available, rate.value)) : null,
+        fiat_totals: fiat.map((t) => ({
+          currency: t.currency,
+          gross_minor: Number(t.grossMinor),
+          refunded_minor: Number(t.refundedMinor),
+          payment_count: t.paymentCount,
+        })),
       },
       200,
     );
@@ -158,10 +174,12 @@ export function paymentRoutes() {
       merchantId(c.var.principal),
       {
         paymentId: body.payment_id,
-        amountMsat: body.amount_msat === undefined ? null : BigInt(body.amount_msat),
         reason: body.reason ?? null,
+        ...(body.fiat
+          ? { fiat: { amountMinor: BigInt(body.fiat.amount_minor), basis: body.fiat.rate } }
+          : { amountMsat: body.amount_msat === undefined ? null : BigInt(body.amount_msat) }),
       },
-      at(c),
+      { ...at(c), rates: c.var.config.rates },
     );
     if (!result.ok) return fail(c, result.error) as never;
     return c.json(result.value, 201);

@@ -12,6 +12,7 @@ import {
   NOW_SECONDS,
   openChannel,
   openInvoice,
+  PAYER_SECRET,
   signState,
   TIP_HEIGHT,
 } from "../../test/deciders";
@@ -210,6 +211,24 @@ decisionTable("decidePayment", {
     {
       name: "the payer's signature of a different balance is refused",
       input: { request: request({ signature: signState(channel, next - 1n).signature }) },
+      outcome: "invalid_signature",
+    },
+    {
+      name: "the payer's signature of this very balance at another seq is refused (SINGLE|ACP: seq is in the nSequence)",
+      input: {
+        request: request({ signature: signState(channel, next, PAYER_SECRET, channel.seq + 2).signature }),
+      },
+      outcome: "invalid_signature",
+    },
+    {
+      name: "a dust state's signature at another seq is refused (NONE|ACP commits to no output, but to its seq)",
+      input: {
+        request: request(
+          { signature: signState(dustChannel, 300_000n, PAYER_SECRET, dustChannel.seq).signature },
+          dustChannel,
+        ),
+        channel: dustChannel,
+      },
       outcome: "invalid_signature",
     },
     {

@@ -104,7 +104,8 @@ export function decidePayment(
     fundingTxid: channel.fundingTxid,
     fundingVout: channel.fundingVout,
   };
-  const { hash, sighashType } = closingSighash(funded, nextBalance);
+  // The template's nSequence carries request.seq: a signature of another state never verifies here.
+  const { hash, sighashType } = closingSighash(funded, { seq: request.seq, payerBalanceMsat: nextBalance });
   if (request.sighashType !== sighashType) {
     return err(
       domainError(

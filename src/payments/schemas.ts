@@ -1,8 +1,9 @@
 /** Payment, balance and refund schemas (validation and OpenAPI). */
 import { z } from "@hono/zod-openapi";
+import { MAX_CHANNEL_SEQ } from "../chain/channel";
 import { LIMITS } from "../core/limits";
-import { pageQuery } from "../http/schemas";
-import { FiatValueSchema } from "../rates/schemas";
+import { pageQuery, withCode } from "../http/schemas";
+import { AmountMinor, FiatValueSchema } from "../rates/schemas";
 
 export const PayBody = z
   .strictObject({
@@ -12,7 +13,9 @@ export const PayBody = z
       .max(LIMITS.maxBolt11Chars)
       .openapi({ description: "The BOLT11 string to pay" }),
     channel_id: z.string().min(1).max(64),
-    seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ description: "Previous seq + 1" }),
+    seq: z.number().int().min(1).max(MAX_CHANNEL_SEQ).openapi({
+      description: "Previous seq + 1; the closing template's input nSequence is 0x80000000 + seq",
+    }),
     payer_balance_msat: z
       .number()
       .int()
@@ -89,6 +92,23 @@ export const BalanceSchema = z
     refunded_msat: z.number().int(),
     payment_count: z.number().int(),
     fee_policy: z.object({ base_msat: z.number().int(), ppm: z.number().int() }),
+    available_fiat: FiatValueSchema.nullable().openapi({
+      description:
+        "available_msat at today's rate in your display currency; null without one or without a fresh rate",
+    }),
+    fiat_totals: z
+      .array(
+        z.object({
+          currency: z.string(),
+          gross_minor: z
+            .number()
+            .int()
+            .openapi({ description: "Sum of your payments' fiat values when paid" }),
+          refunded_minor: z.number().int().openapi({ description: "Sum of your refunds' fiat values" }),
+          payment_count: z.number().int(),
+        }),
+      )
+      .openapi({ description: "Per currency, over payments that have a fiat value" }),
   })
   .openapi("Balance");
 
@@ -101,8 +121,31 @@ export const RefundBody = z
       .min(1)
       .max(Number.MAX_SAFE_INTEGER)
       .optional()
-      .openapi({ description: "Default: all that is left" }),
+      .openapi({ description: "Default: all that is left. Give this or `fiat`, not both." }),
+    fiat: z
+      .strictObject({
+        amount_minor: AmountMinor,
+        rate: z.enum(["original", "current"]).openapi({
+          description: "'original': the payment's own rate; 'current': today's (needs a fresh rate)",
+        }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Refund an amount in the payment's fiat currency instead, converted at its original rate or today's, rounding down",
+        example: { amount_minor: 150, rate: "original" },
+      }),
     reason: z.string().min(1).max(500).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.amount_msat !== undefined && body.fiat !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["fiat"],
+        message: "give amount_msat or fiat, not both",
+        ...withCode("amount_conflict"),
+      });
+    }
   })
   .openapi("CreateRefundRequest");
 
@@ -114,6 +157,13 @@ export const RefundSchema = z
     amount_msat: z.number().int(),
     reason: z.string().nullable(),
     created_at: z.number().int(),
+    fiat_value: FiatValueSchema.nullable().openapi({
+      description:
+        "The refund in the payment's fiat currency and the BTC price it was converted at; null when none",
+    }),
+    fiat_rate_basis: z.enum(["original", "current"]).nullable().openapi({
+      description: "Whether that was the payment's own rate or the rate of the day of the refund",
+    }),
   })
   .openapi("Refund");
 

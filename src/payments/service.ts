@@ -15,6 +15,9 @@ import { renderInvoice } from "../invoices/view";
 import { payment as paymentJournal, refund as refundJournal } from "../ledger/rules";
 import { journalStatements } from "../ledger/store";
 import type { Payment, PaymentRequest } from "./payment";
+import type { RatePolicy } from "../config";
+import { type RefundAmount, type RefundRateBasis, refundInFiat, refundInMsat } from "../rates/rules";
+import { currentRate } from "../rates/service";
 import { decidePayment, merchantFees } from "./rules";
 import { getPayment, insertPaymentStatement, paymentInputs, refundStatements } from "./store";
 import { type RefundView, renderMerchantPayment, renderRefund } from "./view";
@@ -128,23 +131,50 @@ export async function pay(
   return err(domainError("conflict", "the channel or invoice changed concurrently; retry"));
 }
 
-/** Refunds part or all of a payment: the merchant's balance pays it; the hub owes it to the payer. */
+/** How a merchant asks for a refund: msat (all that is left when null), or a fiat amount at a rate. */
+export type RefundAsk =
+  | { readonly amountMsat: bigint | null; readonly fiat?: undefined }
+  | { readonly fiat: { readonly amountMinor: bigint; readonly basis: RefundRateBasis } };
+
+/**
+ * Refunds part or all of a payment: the merchant's balance pays it; the hub owes it to the payer.
+ * A fiat refund converts at the payment's rate or today's (rounding down; today's needs a fresh
+ * rate); either way the ledger moves msat and the refund records its fiat value beside them.
+ */
 export async function refundPayment(
   db: Db,
   merchantId: string,
-  request: { paymentId: string; amountMsat: bigint | null; reason: string | null },
-  at: At,
+  request: { paymentId: string; reason: string | null } & RefundAsk,
+  at: At & { readonly rates: RatePolicy },
 ): Promise<Result<RefundView, DomainError>> {
   const payment = await getPayment(db, merchantId, request.paymentId);
   if (!payment)
     return err(domainError("payment_not_found", `no payment '${request.paymentId}'`, "payment_id"));
-  const amountMsat = request.amountMsat ?? payment.amountMsat - payment.refundedMsat;
+  let asked: RefundAmount;
+  if (request.fiat) {
+    const current =
+      request.fiat.basis === "current" && payment.fiat
+        ? await currentRate(db, at.rates, payment.fiat.currency, at.nowMs)
+        : null;
+    if (current && !current.ok) return current;
+    const converted = refundInFiat(
+      payment,
+      request.fiat.amountMinor,
+      request.fiat.basis,
+      current?.value ?? null,
+    );
+    if (!converted.ok) return converted;
+    asked = converted.value;
+  } else {
+    asked = refundInMsat(payment, request.amountMsat ?? payment.amountMsat - payment.refundedMsat);
+  }
+  const amountMsat = asked.amountMsat;
   if (amountMsat <= 0n || payment.refundedMsat + amountMsat > payment.amountMsat) {
     return err(
       domainError(
         "refund_exceeds_payment",
         `at most ${payment.amountMsat - payment.refundedMsat} msat of this payment is left to refund`,
-        "amount_msat",
+        request.fiat ? "fiat.amount_minor" : "amount_msat",
       ),
     );
   }
@@ -156,6 +186,8 @@ export async function refundPayment(
     amountMsat,
     reason: request.reason,
     createdAt: seconds(at),
+    fiat: asked.fiat,
+    fiatRateBasis: asked.basis,
   };
   const view = renderRefund(refund);
   try {

@@ -167,6 +167,32 @@ export async function merchantTotals(db: Db, merchantId: string) {
   };
 }
 
+/** A merchant's fiat totals per currency: payments' values when paid, and refunds' values. */
+export async function fiatTotals(db: Db, merchantId: string) {
+  const d1 = db.$client;
+  const [paid, refunded] = await d1.batch<{ currency: string; total: number; count: number }>([
+    d1
+      .prepare(
+        `SELECT fiat_currency AS currency, SUM(fiat_amount_minor) AS total, COUNT(*) AS count FROM payments
+         WHERE merchant_id = ? AND fiat_currency IS NOT NULL GROUP BY fiat_currency ORDER BY fiat_currency`,
+      )
+      .bind(merchantId),
+    d1
+      .prepare(
+        `SELECT fiat_currency AS currency, SUM(fiat_amount_minor) AS total, COUNT(*) AS count FROM refunds
+         WHERE merchant_id = ? AND fiat_currency IS NOT NULL GROUP BY fiat_currency`,
+      )
+      .bind(merchantId),
+  ]);
+  const refunds = new Map((refunded?.results ?? []).map((r) => [r.currency, BigInt(r.total)]));
+  return (paid?.results ?? []).map((r) => ({
+    currency: r.currency,
+    grossMinor: BigInt(r.total),
+    refundedMinor: refunds.get(r.currency) ?? 0n,
+    paymentCount: r.count,
+  }));
+}
+
 /** Guarded: adds a refund to a payment only while the total stays within the amount paid. */
 export function refundStatements(
   db: Db,
@@ -178,6 +204,8 @@ export function refundStatements(
     amountMsat: bigint;
     reason: string | null;
     createdAt: number;
+    fiat: FiatValue | null;
+    fiatRateBasis: "original" | "current" | null;
   },
 ): Statement[] {
   return [
@@ -190,6 +218,11 @@ export function refundStatements(
       Number(refund.amountMsat),
     ),
     guardChanged(db, "refund_exceeds_payment"),
-    statement(db, db.insert(refunds).values({ ...refund, amountMsat: Number(refund.amountMsat) })),
+    statement(
+      db,
+      db
+        .insert(refunds)
+        .values({ ...refund, ...fiatColumns(refund.fiat), amountMsat: Number(refund.amountMsat) }),
+    ),
   ];
 }

@@ -1,6 +1,7 @@
 /** Payment views: the payer's result (preimage + signed receipt) and the merchant's record. */
 import { msatToEdge } from "../core/money";
 import type { Invoice } from "../invoices/invoice";
+import type { FiatValue } from "../rates/rate";
 import { renderFiatValue } from "../rates/view";
 import type { Payment } from "./payment";
 
@@ -52,6 +53,8 @@ export const renderRefund = (r: {
   amountMsat: bigint;
   reason: string | null;
   createdAt: number;
+  fiat: FiatValue | null;
+  fiatRateBasis: "original" | "current" | null;
 }) => ({
   id: r.id,
   object: "refund" as const,
@@ -59,6 +62,8 @@ export const renderRefund = (r: {
   amount_msat: msatToEdge(r.amountMsat),
   reason: r.reason,
   created_at: r.createdAt,
+  fiat_value: renderFiatValue(r.fiat),
+  fiat_rate_basis: r.fiatRateBasis,
 });
 
 export type RefundView = ReturnType<typeof renderRefund>;

@@ -5,6 +5,7 @@ import {
   medianFloor,
   msatToMinorNearest,
   priceToMsatCeil,
+  refundToMsatFloor,
   spreadPriceFloor,
 } from "../core/fiat";
 import { LIMITS } from "../core/limits";
@@ -118,4 +119,52 @@ export const valueAt = (amountMsat: bigint, at: { currency: string; btcPriceMino
   currency: at.currency,
   amountMinor: msatToMinorNearest(amountMsat, at.btcPriceMinor),
   btcPriceMinor: at.btcPriceMinor,
+});
+
+/** Which rate a fiat refund converts at: the payment's own, or today's. */
+export type RefundRateBasis = "original" | "current";
+
+/** A refund's msat amount and its fiat value. */
+export interface RefundAmount {
+  readonly amountMsat: bigint;
+  readonly fiat: FiatValue | null;
+  readonly basis: RefundRateBasis | null;
+}
+
+/**
+ * A refund given in fiat: `amountMinor` of the payment's currency converted at the payment's rate
+ * ("original") or today's (`current`, given by the caller), rounding down. Whether the payment has
+ * that much left is the refund's own check, in msat.
+ */
+export function refundInFiat(
+  payment: { fiat: FiatValue | null },
+  amountMinor: bigint,
+  basis: RefundRateBasis,
+  current: Rate | null,
+): Result<RefundAmount, DomainError> {
+  if (!payment.fiat) {
+    return err(
+      domainError(
+        "payment_has_no_fiat_value",
+        "this payment has no fiat value (its invoice had no rate); refund it in amount_msat",
+        "fiat",
+      ),
+    );
+  }
+  const btcPriceMinor = basis === "original" ? payment.fiat.btcPriceMinor : current?.btcPriceMinor;
+  if (btcPriceMinor === undefined) throw new Error("a refund at today's rate needs today's rate");
+  const amountMsat = refundToMsatFloor(amountMinor, btcPriceMinor);
+  if (amountMsat === 0n) {
+    return err(
+      domainError("amount_out_of_range", "that fiat amount is worth less than 1 msat", "fiat.amount_minor"),
+    );
+  }
+  return ok({ amountMsat, fiat: { currency: payment.fiat.currency, amountMinor, btcPriceMinor }, basis });
+}
+
+/** A refund given in msat: its fiat value at the payment's rate, when the payment has one. */
+export const refundInMsat = (payment: { fiat: FiatValue | null }, amountMsat: bigint): RefundAmount => ({
+  amountMsat,
+  fiat: payment.fiat ? valueAt(amountMsat, payment.fiat) : null,
+  basis: payment.fiat ? "original" : null,
 });

@@ -2,39 +2,48 @@
  * Settlement transactions from plans (DESIGN.md §8 step 3): lay out, sign, and fee-bump. Pure.
  *
  * Channel inputs carry the cooperative witness `<sig_P> <sig_H> 0x01 <script>` (DESIGN.md §5):
- * the payer's stored SINGLE|ACP or NONE|ACP signature and the hub channel key's SIGHASH_ALL
- * signature over this exact transaction. Hub wallet inputs are P2WPKH, SIGHASH_ALL.
+ * the payer's stored SINGLE|ACP or NONE|ACP signature and the SIGHASH_ALL signature, over this
+ * exact transaction, of that channel's own hub key (`channel/<channel_id>`, docs/keys.md). Hub wallet inputs are P2WPKH, SIGHASH_ALL.
  */
-import { CLOSE_INPUT_SEQUENCE } from "../chain/channel";
 import { hash160 } from "../chain/encoding";
 import { signDer } from "../chain/signature";
 import { bip143Hashes, bip143Sighash, SIGHASH, type Tx, txHex, txid, vsize } from "../chain/tx";
-import { concatBytes, hexToBytes } from "../crypto";
+import { bytesToHex, concatBytes, hexToBytes } from "../crypto";
 import type { KeyPair } from "../keys/derive";
 import type { PlannedTx } from "./settlement";
-
-/** Every settlement input signals replaceability (BIP 125) so the hub can bump its fee. */
-export const SETTLEMENT_INPUT_SEQUENCE = CLOSE_INPUT_SEQUENCE;
 
 /** BIP 143 scriptCode of a P2WPKH output: the P2PKH script of the key hash. */
 export const p2wpkhScriptCode = (pubkey: Uint8Array) =>
   concatBytes(Uint8Array.of(0x76, 0xa9, 0x14), hash160(pubkey), Uint8Array.of(0x88, 0xac));
 
-/** The unsigned transaction of a plan: version 2 and locktime 0, as the payers signed. */
+/**
+ * The unsigned transaction of a plan: version 2 and locktime 0, as the payers signed, each input
+ * with the nSequence its plan fixed (a channel's: 0x80000000 + its state's seq; every one of them
+ * signals replaceability, so the hub can bump the fee).
+ */
 export function unsignedTx(plan: PlannedTx): Tx {
   return {
     version: 2,
     locktime: 0,
-    inputs: plan.inputs.map((i) => ({ txid: i.txid, vout: i.vout, sequence: SETTLEMENT_INPUT_SEQUENCE })),
+    inputs: plan.inputs.map((i) => ({ txid: i.txid, vout: i.vout, sequence: i.sequence })),
     outputs: plan.outputs.map((o) => ({ valueSat: o.valueSat, script: hexToBytes(o.script) })),
   };
 }
 
 export interface SigningKeys {
-  /** The hub's key in channel scripts. */
-  readonly channel: KeyPair;
+  /** The hub's own key in one channel's script (DESIGN.md §5: one per channel). */
+  channel(channelId: string): KeyPair;
   /** The hub wallet's key (P2WPKH). */
   readonly wallet: KeyPair;
+}
+
+/** The channel's key; a witness script that names another key `H` is a broken invariant. */
+function channelKey(keys: SigningKeys, channelId: string, witnessScript: Uint8Array): KeyPair {
+  const key = keys.channel(channelId);
+  // The script opens OP_IF <33-byte push of H> (chain/script.ts channelWitnessScript).
+  if (bytesToHex(witnessScript.subarray(2, 35)) !== bytesToHex(key.publicKey))
+    throw new Error(`channel ${channelId}'s script does not name its own hub key`);
+  return key;
 }
 
 export interface SignedTx {
@@ -59,10 +68,8 @@ export function signPlannedTx(plan: PlannedTx, keys: SigningKeys): SignedTx {
     const script = hexToBytes(planned.witnessScript);
     const hash = bip143Sighash(unsigned, index, script, planned.valueSat, SIGHASH.ALL, hashes);
     const payerSig = concatBytes(hexToBytes(planned.payerSignature), Uint8Array.of(planned.sighashType));
-    return {
-      ...input,
-      witness: [payerSig, withSig(hash, keys.channel.secretKey), Uint8Array.of(1), script],
-    };
+    const hubSecret = channelKey(keys, planned.channelId, script).secretKey;
+    return { ...input, witness: [payerSig, withSig(hash, hubSecret), Uint8Array.of(1), script] };
   });
   const signed: Tx = { ...unsigned, inputs };
   const size = vsize(signed);

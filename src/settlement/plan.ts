@@ -7,7 +7,7 @@
  * then payouts, then the OP_RETURN anchor, then the hub's change (last, so a fee bump only ever
  * shrinks it and every other output keeps its index and value).
  */
-import { SIGHASH_SINGLE_ACP } from "../chain/channel";
+import { closingInputSequence, SIGHASH_SINGLE_ACP } from "../chain/channel";
 import { msatToSatFloor, satToMsat } from "../core/money";
 import { bytesToHex } from "../crypto";
 import { type Leaf, anchorScript, merkleSumRoot } from "./merkle";
@@ -23,6 +23,9 @@ import type {
   PayoutCandidate,
   SkipReason,
 } from "./settlement";
+
+/** The hub's own wallet inputs signal replaceability (BIP 125) so the hub can bump the fee. */
+export const HUB_INPUT_SEQUENCE = 0xfffffffd;
 
 export interface PlanLimits {
   /** Bitcoin Core's standardness limit is 400,000 weight units (100,000 vbytes) per transaction. */
@@ -185,12 +188,14 @@ function layout(index: number, items: readonly Item[], funded: Funded, input: Pl
     channelId: c.channelId,
     txid: c.fundingTxid,
     vout: c.fundingVout,
+    // What the payer signed: the closing template's nSequence for this state (DESIGN.md §5).
+    sequence: closingInputSequence(c.seq),
     valueSat: c.capacitySat,
     witnessScript: c.witnessScript,
     payerSignature: c.signature,
     sighashType: c.sighashType,
   }));
-  for (const coin of funded.coins) inputs.push({ kind: "hub", ...coin });
+  for (const coin of funded.coins) inputs.push({ kind: "hub", ...coin, sequence: HUB_INPUT_SEQUENCE });
   const outputs: PlannedOutput[] = single.map((c) => ({
     kind: "payer",
     channelId: c.channelId,

@@ -27,6 +27,7 @@ export function toCloseCandidate(channel: Channel, reason: CloseReason): CloseCa
     capacitySat: channel.capacitySat,
     witnessScript: channel.witnessScript,
     refundScript: channel.refundScriptPubkey,
+    seq: channel.seq,
     payerBalanceMsat: channel.payerBalanceMsat,
     sighashType: channel.stateSighashType,
     signature: channel.stateSignature,

@@ -37,6 +37,8 @@ export interface CloseCandidate {
   readonly witnessScript: string;
   /** Hex: where the payer's output goes. */
   readonly refundScript: string;
+  /** The signed state's seq: its input's nSequence is 0x80000000 + seq (DESIGN.md §5). */
+  readonly seq: number;
   readonly payerBalanceMsat: bigint;
   /** 0x83 (SINGLE|ANYONECANPAY) or 0x82 (NONE|ANYONECANPAY, dust balance). */
   readonly sighashType: number;
@@ -63,18 +65,30 @@ export interface HubCoin {
   readonly valueSat: bigint;
 }
 
+/**
+ * An input as planned, with its nSequence fixed at plan time so every signed version and fee bump
+ * spends it identically: a channel's is 0x80000000 + the signed state's seq (what the payer
+ * signed), a hub coin's is HUB_INPUT_SEQUENCE (plan.ts).
+ */
 export type PlannedInput =
   | {
       readonly kind: "channel";
       readonly channelId: string;
       readonly txid: string;
       readonly vout: number;
+      readonly sequence: number;
       readonly valueSat: bigint;
       readonly witnessScript: string;
       readonly payerSignature: string;
       readonly sighashType: number;
     }
-  | { readonly kind: "hub"; readonly txid: string; readonly vout: number; readonly valueSat: bigint };
+  | {
+      readonly kind: "hub";
+      readonly txid: string;
+      readonly vout: number;
+      readonly sequence: number;
+      readonly valueSat: bigint;
+    };
 
 export type PlannedOutput =
   | { readonly kind: "payer"; readonly channelId: string; readonly script: string; readonly valueSat: bigint }

@@ -215,6 +215,8 @@ export function funding(id: string) {
       }
       const need = app.node?.min_confirmations ?? 1;
       if (view.status === "awaiting_funding") state.textContent = "Waiting for your deposit.";
+      else if (view.status === "opening" && view.funding_verified_at === null)
+        state.textContent = "Deposit registered: waiting for the hub's node to see it.";
       else if (view.status === "opening")
         state.textContent = `Deposit seen: ${view.funding_confirmations} of ${need} confirmations.`;
       else if (view.status === "open") {
