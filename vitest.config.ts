@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
+import { WorkerdDiagnostics } from "./test/workerd-log.ts";
 import { buildWallet } from "./wallet/build.mjs";
 import { buildWidget } from "./widget/build.mjs";
 
@@ -13,6 +14,15 @@ export default defineConfig(async () => {
   return {
     test: {
       silent: "passed-only" as const,
+      // Files are independent (own D1, own regtest node, own wrangler) and mostly wait on the chain,
+      // timers and sockets: two at a time on 2 cores (vitest's default here is one; with three, one
+      // chain-bound test failed once on a machine loaded by other suites).
+      maxWorkers: 2,
+      // workerd's info-level lines go to test-results/workerd.log (printed grouped if the run fails).
+      reporters: [
+        "default",
+        new WorkerdDiagnostics(path.join(import.meta.dirname, "test-results/workerd.log")),
+      ],
       projects: [
         {
           plugins: [
@@ -34,11 +44,12 @@ export default defineConfig(async () => {
             setupFiles: ["./test/setup.ts"],
             globalSetup: ["./test/global-setup.ts"],
             // bolt11 is CommonJS and pulls Node built-ins; pre-bundling it is what makes it load in workerd.
+            // standardwebhooks (CommonJS) ships a source map to sources it does not ship: bundled, vite never reads it.
             deps: {
               optimizer: {
                 ssr: {
                   enabled: true,
-                  include: ["bolt11"],
+                  include: ["bolt11", "standardwebhooks"],
                   rolldownOptions: {
                     external: ["buffer", "stream", "events", "crypto", "util", "string_decoder", /^node:/],
                   },

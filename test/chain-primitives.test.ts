@@ -143,10 +143,10 @@ describe("signatures", () => {
   });
 
   it.each([
-    ["negative r", "30440220" + "80".repeat(32) + "0220" + "11".repeat(32)],
-    ["needless zero padding", "3045022100" + "11".repeat(32) + "0220" + "11".repeat(32)],
-    ["wrong total length", "30450220" + "11".repeat(32) + "0220" + "11".repeat(32)],
-    ["not a sequence", "31440220" + "11".repeat(32) + "0220" + "11".repeat(32)],
+    ["negative r", `30440220${"80".repeat(32)}0220${"11".repeat(32)}`],
+    ["needless zero padding", `3045022100${"11".repeat(32)}0220${"11".repeat(32)}`],
+    ["wrong total length", `30450220${"11".repeat(32)}0220${"11".repeat(32)}`],
+    ["not a sequence", `31440220${"11".repeat(32)}0220${"11".repeat(32)}`],
   ])("refuses non-strict DER: %s", (_name, hex) => {
     expect(derToCompact(hexToBytes(hex))).toBeNull();
   });

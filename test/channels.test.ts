@@ -440,7 +440,7 @@ describe("closing", () => {
     const wallet = await newWallet();
     const offer = await wallet.openChannel(client, 40_000);
     const early = await h.call("POST", `/v1/channels/${offer.id}/close`, {
-      body: { signature: "30440220" + "11".repeat(32) + "0220" + "11".repeat(32) },
+      body: { signature: `30440220${"11".repeat(32)}0220${"11".repeat(32)}` },
     });
     expect(early.status).toBe(422);
     await wallet.registerFunding(client, offer.id, await fund(offer.fundingScript, 40_000));

@@ -137,7 +137,14 @@ export async function buildWallet() {
   const icon512 = iconPng(512);
   // The service worker caches exactly this build's files; its own bytes change with any of them.
   const shellVersion = version([appJs, css, html, manifest, ICON_SVG].join("\n"));
-  const shell = ["/wallet", js.url, style.url, "/wallet/manifest.webmanifest", "/wallet/icon.svg", "/wallet/icon-192.png"];
+  const shell = [
+    "/wallet",
+    js.url,
+    style.url,
+    "/wallet/manifest.webmanifest",
+    "/wallet/icon.svg",
+    "/wallet/icon-192.png",
+  ];
   const sw = `self.__SHELL=${JSON.stringify({ version: shellVersion, urls: shell })};${swSource}`;
 
   const gzip = { js: gzipBytes(appJs), css: gzipBytes(css), sw: gzipBytes(sw) };
@@ -180,7 +187,8 @@ export const WALLET_VERSION = ${JSON.stringify(shellVersion)};
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const { version: v, gzip, gzipBytes: total } = await buildWallet();
-  console.log(
-    `wallet ${v}: ${total} bytes gzipped (app ${gzip.js}, css ${gzip.css}, sw ${gzip.sw}) of ${WALLET_BUDGET_GZIP_BYTES}`,
-  );
+  if (!process.argv.includes("--quiet"))
+    console.log(
+      `wallet ${v}: ${total} bytes gzipped (app ${gzip.js}, css ${gzip.css}, sw ${gzip.sw}) of ${WALLET_BUDGET_GZIP_BYTES}`,
+    );
 }

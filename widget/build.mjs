@@ -53,5 +53,6 @@ export const WIDGET_INTEGRITY = ${JSON.stringify(integrity)};
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const { js, version, gzipBytes } = await buildWidget();
-  console.log(`widget ${version}: ${js.length} bytes, ${gzipBytes} gzipped`);
+  if (!process.argv.includes("--quiet"))
+    console.log(`widget ${version}: ${js.length} bytes, ${gzipBytes} gzipped`);
 }

@@ -95,7 +95,7 @@ export function bumpedFeeSat(plan: PlannedTx, targetRateSatPerVb: number): bigin
  */
 export function withFee(plan: PlannedTx, feeSat: bigint, dustSat: bigint): PlannedTx | null {
   const last = plan.outputs[plan.outputs.length - 1];
-  if (!last || last.kind !== "change") throw new Error("a settlement transaction ends with its change");
+  if (last?.kind !== "change") throw new Error("a settlement transaction ends with its change");
   const changeSat = last.valueSat - (feeSat - plan.feeSat);
   if (changeSat < dustSat) return null;
   return {

@@ -4,6 +4,7 @@
 // test/browser/wallet-build.test.ts.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bech32, bech32m, createBase58check } from "@scure/base";
+// biome-ignore lint/style/useNodejsImportProtocol: the npm "buffer" polyfill, bundled for the browser
 import { Buffer } from "buffer";
 
 const base58check = createBase58check(sha256);

@@ -1,5 +1,6 @@
 // Browser stand-in for `lodash/cloneDeep` (19 KB), which bolt11 calls on the plain objects it
 // encodes and signs (the wallet only decodes): arrays, plain objects and Buffers, copied.
+// biome-ignore lint/style/useNodejsImportProtocol: the npm "buffer" polyfill, bundled for the browser
 const { Buffer } = require("buffer");
 
 module.exports = function cloneDeep(value) {

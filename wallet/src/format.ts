@@ -4,7 +4,8 @@ const SAT_PER_BTC = 100_000_000;
 
 /** "0.0005" BTC for 50,000 sat: exact decimal digits, no float arithmetic, no trailing zeros. */
 export function satToBtc(amountSat: number): string {
-  if (!Number.isSafeInteger(amountSat) || amountSat < 0) throw new RangeError(`not a sat amount: ${amountSat}`);
+  if (!Number.isSafeInteger(amountSat) || amountSat < 0)
+    throw new RangeError(`not a sat amount: ${amountSat}`);
   const whole = Math.floor(amountSat / SAT_PER_BTC);
   const rest = String(amountSat % SAT_PER_BTC)
     .padStart(8, "0")
@@ -38,7 +39,10 @@ export function parseSats(text: string): number | null {
 }
 
 /** The invoice a link into the wallet carries: `#pay=<bolt11>` or `?invoice=inv_…`. */
-export function linkedInvoice(search: string, hash: string): { bolt11: string } | { invoiceId: string } | null {
+export function linkedInvoice(
+  search: string,
+  hash: string,
+): { bolt11: string } | { invoiceId: string } | null {
   const pay = /^#pay=(.+)$/.exec(hash)?.[1];
   if (pay) {
     const bolt11 = invoiceFromText(decodeURIComponent(pay));

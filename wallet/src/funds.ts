@@ -68,7 +68,11 @@ export function home() {
           el(
             "li",
             {},
-            el("span", {}, `${sats(c.payerBalanceMsat)} of ${new Intl.NumberFormat("en-US").format(c.capacitySat)} sats`),
+            el(
+              "span",
+              {},
+              `${sats(c.payerBalanceMsat)} of ${new Intl.NumberFormat("en-US").format(c.capacitySat)} sats`,
+            ),
             el("span", { class: "muted" }, statusText(c.status)),
             c.status === "awaiting_funding" || c.status === "opening"
               ? button("Continue funding", () => funding(c.id), { class: "link" })
@@ -237,7 +241,10 @@ export function funding(id: string) {
 }
 
 /** "Paid from another wallet": the funding outpoint typed in. */
-function manualRegistration(alert: HTMLElement, register: (o: { txid: string; vout: number }) => Promise<void>) {
+function manualRegistration(
+  alert: HTMLElement,
+  register: (o: { txid: string; vout: number }) => Promise<void>,
+) {
   const txid = field("Transaction id", { type: "text", autocomplete: "off", spellcheck: "false" });
   const vout = field("Output index", { type: "text", inputmode: "numeric", value: "0" });
   const submit = el("button", { type: "submit" }, "Register the deposit");
@@ -249,7 +256,9 @@ function manualRegistration(alert: HTMLElement, register: (o: { txid: string; vo
       alert.textContent = "Enter the 64-character transaction id and the output's index.";
       return;
     }
-    void busy(submit, alert, null, "", () => register({ txid: txid.input.value.trim().toLowerCase(), vout: index }));
+    void busy(submit, alert, null, "", () =>
+      register({ txid: txid.input.value.trim().toLowerCase(), vout: index }),
+    );
   });
   return el("details", {}, el("summary", {}, "Paid from another wallet? Register the deposit"), form);
 }
@@ -288,7 +297,10 @@ export function history() {
                 "li",
                 {},
                 el("span", {}, `${sats(c.payerBalanceMsat)} sats · ${statusText(c.status)}`),
-                button("Details", () => channel(c.id), { class: "link", "aria-label": `Details of channel ${c.id}` }),
+                button("Details", () => channel(c.id), {
+                  class: "link",
+                  "aria-label": `Details of channel ${c.id}`,
+                }),
               ),
             ),
           ),
@@ -314,7 +326,10 @@ function channel(id: string) {
         ["Status", statusText(c.status)],
         ["Balance", `${sats(c.payerBalanceMsat)} sats`],
         ["Deposit", `${new Intl.NumberFormat("en-US").format(c.capacitySat)} sats`],
-        ["Deposit outpoint", el("code", { class: "break" }, funded ? `${c.fundingTxid}:${c.fundingVout}` : "not funded")],
+        [
+          "Deposit outpoint",
+          el("code", { class: "break" }, funded ? `${c.fundingTxid}:${c.fundingVout}` : "not funded"),
+        ],
         ["Refund possible from block", `${c.refundLocktime}${tip === null ? "" : ` (now ${tip})`}`],
       ]),
       alert,
@@ -326,7 +341,8 @@ function channel(id: string) {
         busy(close, alert, status, "Asking…", async () => {
           await wallet.requestClose(app.client, id);
           await wallet.sync(app.client, id);
-          status.textContent = "The hub will close this channel at its next settlement and pay your balance to you.";
+          status.textContent =
+            "The hub will close this channel at its next settlement and pay your balance to you.";
           close.remove();
         }),
       );
@@ -379,7 +395,12 @@ function refund(id: string) {
       ),
       details([["Transaction id", el("code", { class: "break" }, built.txid)]]),
       raw.wrap,
-      el("div", { class: "row" }, copyButton("Copy transaction", () => built.hex, notice), broadcast),
+      el(
+        "div",
+        { class: "row" },
+        copyButton("Copy transaction", () => built.hex, notice),
+        broadcast,
+      ),
       notice,
       alert,
       status,

@@ -29,7 +29,14 @@ function printable(kit: EmergencyKit) {
       el("h3", {}, `Channel ${c.id}`),
       details([
         ["Deposit", `${c.capacity_sat} sat`],
-        ["Funding outpoint", el("code", { class: "break" }, c.funding_txid ? `${c.funding_txid}:${c.funding_vout}` : "not funded")],
+        [
+          "Funding outpoint",
+          el(
+            "code",
+            { class: "break" },
+            c.funding_txid ? `${c.funding_txid}:${c.funding_vout}` : "not funded",
+          ),
+        ],
         ["Funding address", el("code", { class: "break" }, c.funding_address)],
         ["Refund from block", String(c.refund_locktime)],
         ["Refund script", el("code", { class: "break" }, c.refund_script_pubkey)],
@@ -44,12 +51,19 @@ function printable(kit: EmergencyKit) {
 export function kit() {
   return show("kit", "Emergency kit", async (screen) => {
     const { wallet, storage } = app.session!;
-    const made = await buildKit({ wallet, storage, hubUrl: location.origin, nowSeconds: Math.floor(Date.now() / 1000) });
+    const made = await buildKit({
+      wallet,
+      storage,
+      hubUrl: location.origin,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
     const file = `sluice-kit-${wallet.pubkey.slice(0, 8)}.json`;
     const download = button(
       "Download the kit",
       () => {
-        const url = URL.createObjectURL(new Blob([`${JSON.stringify(made, null, 2)}\n`], { type: "application/json" }));
+        const url = URL.createObjectURL(
+          new Blob([`${JSON.stringify(made, null, 2)}\n`], { type: "application/json" }),
+        );
         const a = el("a", { href: url, download: file, hidden: "" });
         document.body.append(a);
         a.click();
@@ -64,7 +78,13 @@ export function kit() {
         {},
         "With this file and your passphrase you can take back what is in your channels without the hub, or restore this wallet in another browser. Download it again after you open a channel.",
       ),
-      el("div", { class: "actions no-print" }, download, button("Print", () => window.print()), button("Back to the wallet", home, { class: "link" })),
+      el(
+        "div",
+        { class: "actions no-print" },
+        download,
+        button("Print", () => window.print()),
+        button("Back to the wallet", home, { class: "link" }),
+      ),
       printable(made),
     );
   });

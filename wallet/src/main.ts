@@ -12,7 +12,10 @@ import { unlock, welcome } from "./setup";
  * browser is the service worker's, through a policy that allows exactly that URL.
  */
 interface TrustedTypes {
-  createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): string };
+  createPolicy(
+    name: string,
+    rules: { createScriptURL(url: string): string },
+  ): { createScriptURL(url: string): string };
 }
 const SW_URL = "/wallet/sw.js";
 

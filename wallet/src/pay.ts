@@ -54,7 +54,13 @@ export function pay(prefill = "", problem = "") {
       event.preventDefault();
       void go(input.value);
     });
-    const video = el("video", { class: "camera", muted: "", playsinline: "", hidden: "", "aria-label": "Camera view" });
+    const video = el("video", {
+      class: "camera",
+      muted: "",
+      playsinline: "",
+      hidden: "",
+      "aria-label": "Camera view",
+    });
     const stop = button("Stop scanning", () => scanning?.abort(), { hidden: "" });
     let scanning: AbortController | null = null;
     const scan = button("Scan a QR code", async () => {
@@ -153,7 +159,12 @@ export function confirmPayment(bolt11: string): Promise<boolean> {
           ["From channel", el("code", { class: "break" }, r.channelId)],
           ["Balance after", `${sats(r.balanceAfterMsat)} sats`],
         ]),
-        el("div", { class: "actions" }, yes, button("Cancel", () => resolve(false))),
+        el(
+          "div",
+          { class: "actions" },
+          yes,
+          button("Cancel", () => resolve(false)),
+        ),
       );
     });
   });

@@ -23,7 +23,10 @@ export async function scanQr(video: HTMLVideoElement, signal: AbortSignal): Prom
   if (!navigator.mediaDevices?.getUserMedia) throw new Error("This browser cannot use a camera here");
   let stream: MediaStream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment" },
+      audio: false,
+    });
   } catch {
     throw new Error("The camera is not available or was not allowed");
   }
@@ -39,7 +42,9 @@ export async function scanQr(video: HTMLVideoElement, signal: AbortSignal): Prom
     const canvas = document.createElement("canvas");
     const context = canvas.getContext("2d", { willReadFrequently: true })!;
     while (!signal.aborted) {
-      const found = detector ? (await detector.detect(video))[0]?.rawValue : readFrame(video, canvas, context);
+      const found = detector
+        ? (await detector.detect(video))[0]?.rawValue
+        : readFrame(video, canvas, context);
       if (found) return found;
       await new Promise((r) => setTimeout(r, FRAME_MS));
     }

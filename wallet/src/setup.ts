@@ -1,5 +1,9 @@
 /** First run, unlock and restore: the screens before a session exists. */
-import { EncryptedStorage, MIN_PASSPHRASE_CHARS, WrongPassphraseError } from "../../src/client/encrypted-storage";
+import {
+  EncryptedStorage,
+  MIN_PASSPHRASE_CHARS,
+  WrongPassphraseError,
+} from "../../src/client/encrypted-storage";
 import { parseKit, restoreKit } from "../../src/client/kit";
 import { PayerWallet } from "../../src/client/wallet";
 import { createWebLNProvider } from "../../src/client/webln";
@@ -49,10 +53,19 @@ function create() {
   return show("create", "Create your wallet", (screen) => {
     const pass = field(
       "Passphrase",
-      { type: "password", autocomplete: "new-password", minlength: String(MIN_PASSPHRASE_CHARS), required: "" },
+      {
+        type: "password",
+        autocomplete: "new-password",
+        minlength: String(MIN_PASSPHRASE_CHARS),
+        required: "",
+      },
       `At least ${MIN_PASSPHRASE_CHARS} characters. Nobody can reset it: with it and your emergency kit you can always get your money back.`,
     );
-    const again = field("Repeat the passphrase", { type: "password", autocomplete: "new-password", required: "" });
+    const again = field("Repeat the passphrase", {
+      type: "password",
+      autocomplete: "new-password",
+      required: "",
+    });
     const alert = alertBox();
     const status = statusBox();
     const submit = el("button", { type: "submit", class: "primary" }, "Create wallet");
@@ -128,7 +141,8 @@ function restore() {
           for (const id of await wallet.channelIds()) await wallet.sync(app.client, id).catch(() => {});
           await enter(storage, wallet);
         } catch (error) {
-          if (error instanceof WrongPassphraseError) throw new Error("Wrong passphrase for this kit. Nothing was restored");
+          if (error instanceof WrongPassphraseError)
+            throw new Error("Wrong passphrase for this kit. Nothing was restored");
           throw error;
         }
       });

@@ -37,7 +37,11 @@ sw.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("sluice-wallet-") && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) =>
+        Promise.all(
+          keys.filter((k) => k.startsWith("sluice-wallet-") && k !== CACHE).map((k) => caches.delete(k)),
+        ),
+      )
       .then(() => sw.clients.claim()),
   );
 });
@@ -49,7 +53,9 @@ sw.addEventListener("fetch", (event) => {
   if (request.mode === "navigate" && url.pathname === "/wallet") {
     // Network first, so a new build shows at once; the cached page when offline.
     event.respondWith(
-      fetch(request).catch(async () => (await caches.match("/wallet", { cacheName: CACHE })) ?? Response.error()),
+      fetch(request).catch(
+        async () => (await caches.match("/wallet", { cacheName: CACHE })) ?? Response.error(),
+      ),
     );
     return;
   }
