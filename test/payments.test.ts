@@ -1,7 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SluiceClient } from "../src/client/api";
-import { createWebLNProvider } from "../src/client/webln";
 import { bytesToHex, hexToBytes, sha256 } from "../src/crypto";
 import { openDb } from "../src/db/client";
 import { checkLedger } from "../src/ledger/invariants";
@@ -132,20 +131,6 @@ describe("paying invoices from a channel", () => {
       .bind(channelId)
       .first<{ n: number }>())!;
     expect(n).toBe(1);
-  });
-
-  it("the WebLN provider pays with sendPayment and returns the preimage", async () => {
-    const { wallet, client } = await openChannel(h, 50_000);
-    const webln = createWebLNProvider(wallet, client);
-    await expect(webln.getInfo()).rejects.toThrow(/enable/);
-    await webln.enable();
-    expect((await webln.getInfo()).node.pubkey).toBe(nodePubkey);
-    const inv = await invoice(shopA.key, 2_500);
-    const { preimage } = await webln.sendPayment(inv.bolt11);
-    expect(bytesToHex(sha256(hexToBytes(preimage)))).toBe(inv.payment_hash);
-    const refused = createWebLNProvider(wallet, client, async () => false);
-    await refused.enable();
-    await expect(refused.sendPayment((await invoice(shopA.key, 1_000)).bolt11)).rejects.toThrow(/rejected/);
   });
 
   it("the SDK refuses an invoice not payable to this hub before signing anything", async () => {

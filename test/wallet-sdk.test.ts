@@ -78,24 +78,24 @@ describe("PayerWallet for the web wallet", () => {
     const { wallet, client, channelId } = await openChannel(h, 20_000);
     const before = await wallet.channel(channelId);
     const ok = await invoice(key, { amount_msat: 5_000, description: "ok" });
-    const checked = await wallet.prepare(client, ok.bolt11);
+    const checked = await wallet.preparePayment(client, ok.bolt11);
     expect(checked.amountMsat).toBe(5_000n);
     expect(checked.channelId).toBe(channelId);
     expect(checked.invoice.description).toBe("ok");
 
     const big = await invoice(key, { amount_msat: 20_000_001 });
-    await expect(wallet.prepare(client, big.bolt11)).rejects.toThrow(/no funded channel .* covers/);
-    await expect(wallet.prepare(client, big.bolt11, { channelId })).rejects.toThrow(
+    await expect(wallet.preparePayment(client, big.bolt11)).rejects.toThrow(/no funded channel .* covers/);
+    await expect(wallet.preparePayment(client, big.bolt11, { channelId })).rejects.toThrow(
       /holds 20000000 msat, the invoice asks 20000001/,
     );
     const soon = await invoice(key, { amount_msat: 1_000, expiry_seconds: 60 });
     await expect(
-      wallet.prepare(client, soon.bolt11, { nowSeconds: Math.floor(Date.now() / 1000) + 61 }),
+      wallet.preparePayment(client, soon.bolt11, { nowSeconds: Math.floor(Date.now() / 1000) + 61 }),
     ).rejects.toThrow(/has expired/);
-    await expect(wallet.prepare(client, "lnbc1notaninvoice")).rejects.toThrow(/not a valid invoice/);
+    await expect(wallet.preparePayment(client, "lnbc1notaninvoice")).rejects.toThrow(/not a valid invoice/);
     // BOLT #11's own example: a mainnet invoice, signed by another node.
     const mainnet = BOLT11.valid.find((v) => v.network === "bc" && v.amount_msat !== null)!.invoice;
-    await expect(wallet.prepare(client, mainnet)).rejects.toThrow(/is for mainnet, the hub runs regtest/);
+    await expect(wallet.preparePayment(client, mainnet)).rejects.toThrow(/is for mainnet, the hub runs regtest/);
     expect(await wallet.channel(channelId)).toEqual(before);
   });
 

@@ -129,6 +129,10 @@ const outpoint = { txid: FUNDING_TXID, vout: 0 };
 const other = { txid: "cd".repeat(32), vout: 0 };
 const fundingScript = hexToBytes(offer.fundingScriptPubkey);
 const unseen = { tx: null, unspent: false, tipHeight: TIP_HEIGHT + 1 };
+/** The node shows FUNDING_TXID with one output of `valueSat` to `script`, confirmed once. */
+const paying = (valueSat: bigint, script: Uint8Array = fundingScript) => ({
+  tx: { confirmations: 1, outputs: [{ valueSat, script }] },
+});
 /** Registered at FUNDING_TXID:0 before the node showed it. */
 const awaitingNode: Channel = {
   ...offer,
@@ -231,27 +235,21 @@ decisionTable("verifyFunding", {
     {
       name: "an output paying another script is refused",
       input: {
-        seen: {
-          tx: { confirmations: 1, outputs: [{ valueSat: offer.capacitySat, script: p2wpkh(PAYER_PUBKEY) }] },
-        },
+        seen: paying(offer.capacitySat, p2wpkh(PAYER_PUBKEY)),
       },
       outcome: "funding_script_mismatch",
     },
     {
       name: "an output paying one sat less than the capacity is refused",
       input: {
-        seen: {
-          tx: { confirmations: 1, outputs: [{ valueSat: offer.capacitySat - 1n, script: fundingScript }] },
-        },
+        seen: paying(offer.capacitySat - 1n),
       },
       outcome: "funding_value_mismatch",
     },
     {
       name: "an output paying more than the capacity is refused too (exactly, not at least)",
       input: {
-        seen: {
-          tx: { confirmations: 1, outputs: [{ valueSat: offer.capacitySat + 1n, script: fundingScript }] },
-        },
+        seen: paying(offer.capacitySat + 1n),
       },
       outcome: "funding_value_mismatch",
     },
@@ -327,7 +325,7 @@ decisionTable("acceptFunding", {
     },
     {
       name: "a seen output that does not match is the request's error (verifyFunding decides which)",
-      input: { seen: { tx: { confirmations: 0, outputs: [{ valueSat: 1n, script: fundingScript }] } } },
+      input: { seen: paying(1n) },
       outcome: "funding_value_mismatch",
     },
     {
@@ -395,7 +393,7 @@ decisionTable("recheckFunding", {
     },
     {
       name: "shown but not matching: back to awaiting_funding, outpoint let go, the reason kept",
-      input: { seen: { tx: { confirmations: 1, outputs: [{ valueSat: 1n, script: fundingScript }] } } },
+      input: { seen: paying(1n) },
       outcome: "funding_value_mismatch",
       check: ({ after }) => {
         expect(after).toMatchObject({
@@ -409,7 +407,7 @@ decisionTable("recheckFunding", {
     {
       name: "shown but not matching after the offer expired: expired, with the reason",
       input: {
-        seen: { tx: { confirmations: 1, outputs: [{ valueSat: 1n, script: fundingScript }] } },
+        seen: paying(1n),
         nowSeconds: offer.offerExpiresAt,
       },
       outcome: "funding_value_mismatch",

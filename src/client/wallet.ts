@@ -164,44 +164,12 @@ export class PayerWallet {
   }
 
   /**
-   * Pays a BOLT11 invoice from a channel: checks the invoice (payee is this hub's node key, its
-   * network, not expired, an amount the channel covers), signs the next state, sends it, and
-   * verifies the preimage against the payment hash and the receipt against the node key before
-   * remembering the new state. The signed state is kept as pending first, so a lost response or
-   * a crash is recovered by sending the very same state again (the hub answers with the same payment).
+   * Checks that `bolt11` is payable from this wallet, without signing or sending anything: a valid
+   * invoice, payable to this hub's node key on its network, with an amount, not expired, and a
+   * funded channel (or the one named) whose balance covers it. A wallet shows this before asking to
+   * pay; the WebLN provider hands it to `confirm`.
    */
-  async pay(
-    client: SluiceClient,
-    bolt11: string,
-    options: { channelId?: string; nowSeconds?: number } = {},
-  ): Promise<PaymentResult> {
-    const { node, invoice, amountMsat, channelId } = await this.prepare(client, bolt11, options);
-    await this.resume(client, channelId);
-    const c = await this.channel(channelId);
-    const balance = BigInt(c.payerBalanceMsat);
-    if (amountMsat > balance)
-      throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
-    const next = balance - amountMsat;
-    const seq = c.seq + 1;
-    const { signature, sighashType } = await this.signState(channelId, { seq, payerBalanceMsat: next });
-    const body = {
-      invoice: bolt11.trim(),
-      channel_id: channelId,
-      seq,
-      payer_balance_msat: Number(next),
-      sighash_type: sighashType,
-      signature,
-    };
-    await this.storage.set(pendingKey(channelId), JSON.stringify(body));
-    return this.send(client, node.node_pubkey, invoice.payment_hash, body);
-  }
-
-  /**
-   * Checks that `bolt11` is payable from this wallet, without signing anything: a valid invoice,
-   * payable to this hub's node key on its network, with an amount, not expired, and a funded
-   * channel (or the one named) whose balance covers it. A wallet shows this before asking to pay.
-   */
-  async prepare(
+  async preparePayment(
     client: SluiceClient,
     bolt11: string,
     options: { channelId?: string; nowSeconds?: number } = {},
@@ -230,6 +198,39 @@ export class PayerWallet {
         `channel ${channelId} holds ${c.payerBalanceMsat} msat, the invoice asks ${amountMsat}`,
       );
     return { node, invoice, amountMsat, channelId };
+  }
+
+  /**
+   * Pays a BOLT11 invoice from a channel: checks the invoice (`preparePayment`), signs the next
+   * state, sends it, and verifies the preimage against the payment hash and the receipt against
+   * the node key before remembering the new state. The signed state is kept as pending first, so a
+   * lost response or a crash is recovered by sending the very same state again (the hub answers
+   * with the same payment).
+   */
+  async pay(
+    client: SluiceClient,
+    bolt11: string,
+    options: { channelId?: string; nowSeconds?: number } = {},
+  ): Promise<PaymentResult> {
+    const { node, invoice, amountMsat, channelId } = await this.preparePayment(client, bolt11, options);
+    await this.resume(client, channelId);
+    const c = await this.channel(channelId);
+    const balance = BigInt(c.payerBalanceMsat);
+    if (amountMsat > balance)
+      throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
+    const next = balance - amountMsat;
+    const seq = c.seq + 1;
+    const { signature, sighashType } = await this.signState(channelId, { seq, payerBalanceMsat: next });
+    const body = {
+      invoice: bolt11.trim(),
+      channel_id: channelId,
+      seq,
+      payer_balance_msat: Number(next),
+      sighash_type: sighashType,
+      signature,
+    };
+    await this.storage.set(pendingKey(channelId), JSON.stringify(body));
+    return this.send(client, node.node_pubkey, invoice.payment_hash, body);
   }
 
   /** Sends a pending signed state again (after a lost response or a restart), if there is one. */

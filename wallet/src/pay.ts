@@ -95,10 +95,10 @@ export function pay(prefill = "", problem = "") {
 /** Checks the invoice with the SDK (nothing signed yet), learns the merchant, then asks to confirm. */
 async function review(bolt11: string, view?: CheckoutView) {
   const { wallet, provider } = session();
-  let checked: Awaited<ReturnType<typeof wallet.prepare>>;
+  let checked: Awaited<ReturnType<typeof wallet.preparePayment>>;
   let shown: CheckoutView;
   try {
-    checked = await wallet.prepare(app.client, bolt11);
+    checked = await wallet.preparePayment(app.client, bolt11);
     shown = view ?? (await app.client.lookupInvoice(bolt11));
   } catch (error) {
     throw new Error(`${explain(error)} Nothing was sent`);
