@@ -95,7 +95,9 @@ describe("PayerWallet for the web wallet", () => {
     await expect(wallet.preparePayment(client, "lnbc1notaninvoice")).rejects.toThrow(/not a valid invoice/);
     // BOLT #11's own example: a mainnet invoice, signed by another node.
     const mainnet = BOLT11.valid.find((v) => v.network === "bc" && v.amount_msat !== null)!.invoice;
-    await expect(wallet.preparePayment(client, mainnet)).rejects.toThrow(/is for mainnet, the hub runs regtest/);
+    await expect(wallet.preparePayment(client, mainnet)).rejects.toThrow(
+      /is for mainnet, the hub runs regtest/,
+    );
     expect(await wallet.channel(channelId)).toEqual(before);
   });
 

@@ -4,6 +4,7 @@
  * then the receipt, whose preimage and signature the SDK verified.
  */
 import type { CheckoutView } from "../../src/client/api";
+import type { PaymentAsk } from "../../src/client/webln";
 import { formatCountdown } from "../../widget/src/format";
 import { alertBox, app, busy, explain, type Linked, sats, show, statusBox } from "./app";
 import { button, details, el, field } from "./dom";
@@ -11,18 +12,8 @@ import { invoiceFromText } from "./format";
 import { home } from "./funds";
 import { scanQr } from "./scan";
 
-/** What the confirm screen shows for an invoice the SDK accepted. */
-interface Review {
-  readonly bolt11: string;
-  readonly merchantName: string;
-  readonly amountMsat: bigint;
-  readonly description: string | null;
-  readonly expiresAt: number;
-  readonly channelId: string;
-  readonly balanceAfterMsat: bigint;
-}
-
-const reviews = new Map<string, Review>();
+/** What the hub told us of an invoice under review: whom it pays (the provider's ask has the rest). */
+const merchants = new Map<string, string>();
 
 const session = () => {
   if (!app.session) throw new Error("the wallet is locked");
@@ -107,44 +98,41 @@ async function review(bolt11: string, view?: CheckoutView) {
     const why = { paid: "already paid", expired: "expired", canceled: "canceled by the shop" }[shown.status];
     throw new Error(`This invoice is ${why}. Nothing was sent`);
   }
-  const channel = await wallet.channel(checked.channelId);
-  reviews.set(bolt11, {
-    bolt11,
-    merchantName: shown.merchant_name,
-    amountMsat: checked.amountMsat,
-    description: checked.invoice.description,
-    expiresAt: checked.invoice.expires_at,
-    channelId: checked.channelId,
-    balanceAfterMsat: BigInt(channel.payerBalanceMsat) - checked.amountMsat,
-  });
+  merchants.set(bolt11, shown.merchant_name);
+  let paid: { preimage: string };
   try {
-    await provider.sendPayment(bolt11);
+    paid = await provider.sendPayment(bolt11);
   } catch (error) {
     if (error instanceof Error && /rejected by the user/.test(error.message)) return home();
     return pay(bolt11, `${explain(error)} Nothing was paid.`);
+  } finally {
+    merchants.delete(bolt11);
   }
-  return receipt(bolt11);
+  return receipt(shown.merchant_name, checked.amountMsat, checked.invoice.description, paid.preimage);
 }
 
 /**
- * The confirm step the SDK's WebLN provider calls before it pays: resolves true only on a tap of
- * "Pay", false on "Cancel" or when anything else replaces the screen.
+ * The confirm step the SDK's WebLN provider calls before it pays (its `confirm`, which it requires):
+ * shows the invoice the SDK decoded and checked, and resolves true only on a tap of "Pay"; false on
+ * "Cancel", when anything else replaces the screen, or for an invoice this page did not review.
  */
-export function confirmPayment(bolt11: string): Promise<boolean> {
-  const r = reviews.get(bolt11);
-  if (!r) return Promise.resolve(false);
+export async function confirmPayment(ask: PaymentAsk): Promise<boolean> {
+  const merchantName = merchants.get(ask.paymentRequest);
+  if (merchantName === undefined || !app.session) return false;
+  const channel = await app.session.wallet.channel(ask.channelId);
+  const balanceAfterMsat = BigInt(channel.payerBalanceMsat) - ask.amountMsat;
   return new Promise<boolean>((resolve) => {
     void show("confirm", "Confirm payment", (screen, signal) => {
       signal.addEventListener("abort", () => resolve(false));
       const left = el("span", {});
       const tick = () => {
-        const seconds = r.expiresAt - Math.floor(Date.now() / 1000);
+        const seconds = ask.invoice.expires_at - Math.floor(Date.now() / 1000);
         left.textContent = seconds > 0 ? `in ${formatCountdown(seconds)}` : "expired";
       };
       tick();
       const timer = setInterval(tick, 1000);
       signal.addEventListener("abort", () => clearInterval(timer));
-      const amount = `${sats(r.amountMsat)} sats`;
+      const amount = `${sats(ask.amountMsat)} sats`;
       const yes = button(`Pay ${amount}`, () => resolve(true), { class: "primary" });
       yes.addEventListener("click", () => {
         yes.disabled = true;
@@ -153,11 +141,11 @@ export function confirmPayment(bolt11: string): Promise<boolean> {
       screen.append(
         el("p", { class: "amount" }, amount),
         details([
-          ["To", r.merchantName],
-          ["For", r.description ?? "(no description)"],
+          ["To", merchantName],
+          ["For", ask.description ?? "(no description)"],
           ["Expires", left],
-          ["From channel", el("code", { class: "break" }, r.channelId)],
-          ["Balance after", `${sats(r.balanceAfterMsat)} sats`],
+          ["From channel", el("code", { class: "break" }, ask.channelId)],
+          ["Balance after", `${sats(balanceAfterMsat)} sats`],
         ]),
         el(
           "div",
@@ -170,19 +158,22 @@ export function confirmPayment(bolt11: string): Promise<boolean> {
   });
 }
 
-/** The verified receipt. */
-async function receipt(bolt11: string) {
+/** The verified receipt (the SDK checked the preimage against the hash and the hub's signature). */
+async function receipt(
+  merchantName: string,
+  amountMsat: bigint,
+  description: string | null,
+  preimage: string,
+) {
   const { wallet } = session();
-  const r = reviews.get(bolt11)!;
-  reviews.delete(bolt11);
-  const paid = (await wallet.history()).findLast((p) => p.channelId === r.channelId);
+  const paid = (await wallet.history()).findLast((p) => p.preimage === preimage);
   return show("receipt", "Paid", (screen) => {
     screen.append(
-      el("p", { class: "amount ok" }, `${sats(r.amountMsat)} sats to ${r.merchantName}`),
+      el("p", { class: "amount ok" }, `${sats(amountMsat)} sats to ${merchantName}`),
       details([
-        ["For", r.description ?? "(no description)"],
+        ["For", description ?? "(no description)"],
         ["Payment", el("code", { class: "break" }, paid?.paymentId ?? "")],
-        ["Preimage", el("code", { class: "break" }, paid?.preimage ?? "")],
+        ["Preimage", el("code", { class: "break" }, preimage)],
       ]),
       el(
         "ul",

@@ -14,8 +14,15 @@ import { confirmPayment, openLinked } from "./pay";
 
 /** Starts the session and goes where the person was headed: a linked invoice, or home. */
 async function enter(storage: EncryptedStorage, wallet: PayerWallet) {
-  // The SDK's WebLN provider pays only after this wallet's own confirm screen says yes.
-  const provider = createWebLNProvider(wallet, app.client, confirmPayment);
+  // The SDK's WebLN provider pays only after this wallet's own confirm screen says yes. The one
+  // origin that uses it is the wallet's own page, which the person opened to pay: it allows itself
+  // for this session (no other origin reaches the provider: it is not on `window`); every payment
+  // still waits for the tap on "Pay".
+  const provider = createWebLNProvider(wallet, app.client, {
+    origin: location.origin,
+    enable: async (origin) => origin === location.origin,
+    confirm: confirmPayment,
+  });
   app.session = { storage, wallet, provider };
   await provider.enable();
   if (app.pending) {
