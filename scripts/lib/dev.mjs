@@ -73,9 +73,16 @@ export async function startWorker({ port = 8787, persistTo, quiet = false, envFi
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,
-    stdio: quiet ? "ignore" : "inherit",
+    // Quiet keeps wrangler's last words, so a start that fails says why.
+    stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
+  let tail = "";
+  const keep = (chunk) => {
+    tail = (tail + chunk).slice(-2000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try {
@@ -84,7 +91,8 @@ export async function startWorker({ port = 8787, persistTo, quiet = false, envFi
   };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited with ${child.exitCode}${tail ? `:\n${tail}` : ""}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) return { url, child, stop };
