@@ -96,6 +96,7 @@ export function settlementBench() {
       payouts,
       coins,
       liabilities,
+      leafSaltSeed: new Uint8Array(32).fill(7),
       hubEquityMsat: 10n ** 15n,
       feeRateSatPerVb: FEE_RATE,
       changeScript: bytesToHex(p2wpkh(keys.wallet.publicKey)),

@@ -8,7 +8,7 @@
  * SLUICE_STATE_DIR (then the chain, local D1, secrets and dev.json all live in that directory).
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { p2wpkh } from "../src/chain/script";
 import { hexToBytes } from "../src/crypto";
@@ -23,12 +23,17 @@ import {
   startWorker,
   writeDevJson,
 } from "./lib/dev.mjs";
+import { makeCertificate, startTlsTerminator } from "./lib/loopback-tls";
 import { bcoinP2wpkhAddress, prepareChain, startRegtest } from "./lib/regtest.mjs";
 
 const CRON_INTERVAL_SECONDS = Number(process.env.SLUICE_CRON_INTERVAL_SECONDS ?? 10);
 const BLOCK_INTERVAL_SECONDS = Number(process.env.SLUICE_BLOCK_INTERVAL_SECONDS ?? 5);
 const WORKER_PORT = Number(process.env.SLUICE_PORT ?? 8787);
 const RPC_PORT = Number(process.env.SLUICE_RPC_PORT ?? 18443);
+// LNURL clients speak only https to `name@host` (port 443, no port in the address): the demo
+// address lives on this host, served through a local TLS terminator (`npm run lnurl` routes to it).
+const LNURL_HOST = "sluice.localhost";
+const LNURL_TLS_PORT = Number(process.env.SLUICE_LNURL_TLS_PORT ?? 8443);
 const STATE_DIR = process.env.SLUICE_STATE_DIR ? resolve(process.env.SLUICE_STATE_DIR) : undefined;
 const stateDir = STATE_DIR ?? join(ROOT, ".sluice");
 const HUB_WALLET_DEPOSIT_SAT = 1_000_000_000n; // 10 BTC of regtest coins for settlement payouts
@@ -46,6 +51,7 @@ const vars = ensureDevVars(
     SETTLEMENT_INTERVAL_SECONDS: "30",
     SETTLEMENT_CONFIRMATIONS: "3",
     SLUICE_DEV_FAUCET_SECRET: randomBytes(32).toString("hex"),
+    LIGHTNING_ADDRESS_DOMAIN: LNURL_HOST,
   },
   { ...(envFile ? { path: envFile } : {}), current: { BITCOIN_RPC_URL: `http://127.0.0.1:${RPC_PORT}/` } },
 );
@@ -111,6 +117,9 @@ try {
   });
   if (registered.status !== 200 && registered.status !== 201)
     throw new Error(`registering the hub wallet deposit failed: ${registered.body?.error?.code}`);
+  const lightningAddress = await demoAddress(worker.url, merchantKey!);
+  const tls = await lnurlTls(Number(new URL(worker.url).port));
+  stoppers.push(() => tls.stop());
   // One cron tick now rather than in CRON_INTERVAL_SECONDS: it stores the exchange rates (the fixed
   // development source by default), so fiat-priced invoices work from the first request.
   await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`);
@@ -126,6 +135,8 @@ try {
       bitcoin_rpc_password: rpcPassword,
       faucet_secret: vars.SLUICE_DEV_FAUCET_SECRET,
       hub_wallet_deposit: hubWalletDeposit,
+      lightning_address: lightningAddress,
+      lnurl_tls: { host: LNURL_HOST, port: tls.port, ca_file: tls.caFile },
     },
     stateDir,
   );
@@ -149,10 +160,41 @@ Sluice is running at ${worker.url}  (network: ${info.network}, node ${info.node_
   credentials: ${path}
   API docs:    ${worker.url}/docs
   checkout:    an invoice's checkout_url (${worker.url}/pay/<inv_…>), or embed ${worker.url}/widget.js
+  address:     ${lightningAddress} (LNURL-pay over https://127.0.0.1:${tls.port}; try \`npm run lnurl -- resolve ${lightningAddress}\`)
   cron:        every ${CRON_INTERVAL_SECONDS} s
 Try:  ${STATE_DIR ? `SLUICE_STATE_DIR=${STATE_DIR} ` : ""}npm run sluice -- wallet open --capacity 100000
 Ctrl-C stops everything.`);
 } catch (e) {
   console.error(`npm start failed: ${(e as Error).message}`);
   await stopAll(1);
+}
+
+/** The demo merchant's Lightning Address `demo@sluice.localhost` (claimed once, then found again). */
+async function demoAddress(workerUrl: string, merchantKey: string): Promise<string> {
+  const claimed = await api(workerUrl, "/v1/lightning-addresses", {
+    method: "POST",
+    token: merchantKey,
+    body: { name: "demo", comment_allowed: 140, success_message: "Thanks for paying Demo Shop!" },
+  });
+  if (claimed.status === 201) return claimed.body.address;
+  const held = await api(workerUrl, "/v1/lightning-addresses?limit=100", { token: merchantKey });
+  const demo = held.body?.data?.find((a: { name: string }) => a.name === "demo");
+  if (!demo) throw new Error(`claiming demo@${LNURL_HOST} failed: ${claimed.body?.error?.code}`);
+  return demo.address;
+}
+
+/** The TLS terminator for LNURL: a certificate for LNURL_HOST kept in the state dir (made once). */
+async function lnurlTls(upstreamPort: number) {
+  const dir = join(stateDir, "tls");
+  mkdirSync(dir, { recursive: true });
+  const caFile = join(dir, "lnurl-cert.pem");
+  const keyFile = join(dir, "lnurl-key.pem");
+  if (!existsSync(caFile) || !existsSync(keyFile)) {
+    const made = await makeCertificate(LNURL_HOST, 365);
+    writeFileSync(keyFile, made.keyPem, { mode: 0o600 });
+    writeFileSync(caFile, made.certPem);
+  }
+  const certificate = { certPem: readFileSync(caFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
+  const server = await startTlsTerminator({ certificate, upstreamPort, port: LNURL_TLS_PORT });
+  return { ...server, caFile };
 }

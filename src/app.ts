@@ -18,6 +18,8 @@ import { jsonBody, requestLog } from "./http/middleware";
 import { validationHook } from "./http/validation";
 import { invoiceRoutes } from "./invoices/routes";
 import { ledgerRoutes } from "./ledger/routes";
+import { linkRoutes } from "./links/routes";
+import { lnurlRoutes } from "./lnurl/routes";
 import { merchantRoutes } from "./merchants/routes";
 import { publicRoutes } from "./node/routes";
 import { paymentRoutes } from "./payments/routes";
@@ -68,6 +70,8 @@ export function buildApp(deps: AppDeps) {
   app.route("/", refundRelayRoutes());
   app.route("/", devRoutes());
   app.route("/", walletRoutes());
+  app.route("/", lnurlRoutes());
+  app.route("/", linkRoutes());
   app.route("/", reportRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -17,6 +17,8 @@ export interface Env {
   DEV_MODE?: string;
   /** Public origin of this deployment, for links such as checkout_url. */
   PUBLIC_URL?: string;
+  /** The domain of Lightning Addresses (`name@domain`); LNURL URLs are https on it. Default: PUBLIC_URL's host. */
+  LIGHTNING_ADDRESS_DOMAIN?: string;
   /** bitcoind-compatible JSON-RPC endpoint and credentials (secrets in production). */
   BITCOIN_RPC_URL?: string;
   BITCOIN_RPC_USER?: string;
@@ -100,6 +102,8 @@ export interface Config {
   readonly operatorTokenHash: Uint8Array | null;
   readonly devMode: boolean;
   readonly publicUrl: string | null;
+  /** Host of every Lightning Address and of the LNURL-pay URLs (https); null: PUBLIC_URL's, or the request's. */
+  readonly lightningAddressDomain: string | null;
   /** null when no chain backend is configured: chain-dependent routes answer 503 chain_unavailable. */
   readonly rpc: RpcConfig | null;
   readonly minConfirmations: number;
@@ -127,6 +131,14 @@ function int(value: string | undefined, fallback: number, name: string, min: num
   if (!Number.isSafeInteger(n) || n < min || n > max)
     throw new Error(`${name} must be an integer in ${min}…${max}`);
   return n;
+}
+
+/** A DNS host name (lower case, at least two labels), or null when unset. */
+function domain(value: string | undefined): string | null {
+  if (value === undefined || value === "") return null;
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(value))
+    throw new Error("LIGHTNING_ADDRESS_DOMAIN must be a lower-case host name such as pay.example.com");
+  return value;
 }
 
 /** The parsed configuration; a missing or malformed setting is a deployment bug and throws. */
@@ -160,6 +172,7 @@ export function loadConfig(env: Env): Config {
     devMode: env.DEV_MODE === "true",
     devFaucetSecret: devFaucetSecret(env),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") || null,
+    lightningAddressDomain: domain(env.LIGHTNING_ADDRESS_DOMAIN),
     rpc: env.BITCOIN_RPC_URL
       ? {
           url: env.BITCOIN_RPC_URL,

@@ -7,6 +7,7 @@ declare namespace Cloudflare {
     OPERATOR_TOKEN?: string;
     DEV_MODE?: string;
     PUBLIC_URL?: string;
+    LIGHTNING_ADDRESS_DOMAIN?: string;
     BITCOIN_RPC_URL?: string;
     BITCOIN_RPC_USER?: string;
     BITCOIN_RPC_PASSWORD?: string;

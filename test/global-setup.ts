@@ -18,6 +18,7 @@ import type { TestProject } from "vitest/node";
 import { hexToBytes } from "../src/crypto";
 import { prepareChain, startRegtest } from "../scripts/lib/regtest.mjs";
 import { TEST_BINDINGS } from "./bindings";
+import { startFaultProxy } from "./fault-proxy";
 import { startRateProviders } from "./rate-providers";
 import { startWebhookReceivers } from "./webhook-receiver";
 
@@ -25,6 +26,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** POST here → `{url, user, password}` of a fresh regtest node, mined past segwit, faucet funded. */
     regtestControlUrl: string;
+    /** POST `{url}` of a node here → `{url}` of a fault-injecting proxy in front of it (test/fault-proxy.ts). */
+    faultProxyControlUrl: string;
   }
 }
 
@@ -44,6 +47,7 @@ async function chainTemplate(faucet: Uint8Array): Promise<string> {
 
 export default async function setup(project: TestProject) {
   const nodes: Node[] = [];
+  const proxies: Awaited<ReturnType<typeof startFaultProxy>>[] = [];
   const dirs: string[] = [];
   const faucet = hexToBytes(TEST_BINDINGS.FAUCET_SECRET);
   const template = chainTemplate(faucet);
@@ -60,6 +64,21 @@ export default async function setup(project: TestProject) {
       res.writeHead(405).end();
       return;
     }
+    if (req.url === "/proxies") {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        startFaultProxy(JSON.parse(body) as { url: string })
+          .then((proxy) => {
+            proxies.push(proxy);
+            res
+              .writeHead(200, { "content-type": "application/json" })
+              .end(JSON.stringify({ url: proxy.url }));
+          })
+          .catch((e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(e.message));
+      });
+      return;
+    }
     startNode()
       .then(async (node) => {
         nodes.push(node);
@@ -74,12 +93,14 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   project.provide("regtestControlUrl", `http://127.0.0.1:${port}/nodes`);
+  project.provide("faultProxyControlUrl", `http://127.0.0.1:${port}/proxies`);
   const receivers = await startWebhookReceivers();
   project.provide("webhookControlUrl", receivers.url);
   const rateProviders = await startRateProviders();
   project.provide("rateControlUrl", rateProviders.url);
   return async () => {
     server.close();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
     await receivers.close();
     await rateProviders.close();
     await Promise.all(nodes.map((node) => node.stop()));

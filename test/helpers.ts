@@ -66,7 +66,17 @@ export async function newMerchant(h: Hub, name = "Test Shop", scopes?: string[])
 
 /** Row counts of the tables a request could write, to prove a rejected request changed nothing. */
 export async function tableCounts() {
-  const tables = ["merchants", "api_keys", "invoices", "events", "idempotency_keys", "channels"];
+  const tables = [
+    "merchants",
+    "api_keys",
+    "invoices",
+    "events",
+    "idempotency_keys",
+    "channels",
+    "lightning_addresses",
+    "payment_links",
+    "payment_link_visits",
+  ];
   const counts: Record<string, number> = {};
   for (const t of tables) {
     const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${t}`).first<{ n: number }>();

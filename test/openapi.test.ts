@@ -234,6 +234,37 @@ describe("real responses match the spec", () => {
     await call(h, "DELETE", `/v1/admin/webhook-endpoints/${op.body.id}`, { key: OPERATOR });
     await call(h, "GET", "/v1/admin/webhook-endpoints", { key });
 
+    // Lightning Addresses and the public LNURL-pay endpoints (errors in LNURL's shape).
+    const address = await call(h, "POST", "/v1/lightning-addresses", {
+      key,
+      body: { name: "contract", comment_allowed: 10 },
+    });
+    await call(h, "POST", "/v1/lightning-addresses", { key, body: { name: "Bad Name" } });
+    await call(h, "POST", "/v1/lightning-addresses", { key, body: { name: "contract" } });
+    await call(h, "GET", "/v1/lightning-addresses?limit=5", { key });
+    await call(h, "GET", `/v1/lightning-addresses/${address.body.id}`, { key });
+    await call(h, "GET", "/v1/lightning-addresses/lna_missing", { key });
+    await call(h, "GET", "/.well-known/lnurlp/contract");
+    await call(h, "GET", "/.well-known/lnurlp/nobody");
+    const lnurlInvoice = await call(h, "GET", "/lnurlp/contract/callback?amount=5000&comment=hi");
+    await call(h, "GET", "/lnurlp/contract/callback?amount=five");
+    await call(h, "GET", new URL(lnurlInvoice.body.verify).pathname);
+    await call(h, "GET", "/lnurlp/contract/verify/inv_missing");
+    await call(h, "POST", `/v1/lightning-addresses/${address.body.id}/disable`, { key });
+    await call(h, "GET", "/.well-known/lnurlp/contract");
+
+    // Payment links (the page /l/{id} answers HTML, checked in test/links.test.ts).
+    const link = await call(h, "POST", "/v1/payment-links", {
+      key,
+      body: { amount_msat: 5_000, description: "x" },
+    });
+    await call(h, "POST", "/v1/payment-links", { key, body: { amount_msat: 0 } });
+    await call(h, "GET", "/v1/payment-links?limit=5", { key });
+    await call(h, "GET", `/v1/payment-links/${link.body.id}`, { key });
+    await call(h, "GET", "/v1/payment-links/pl_missing", { key });
+    await call(h, "POST", `/v1/payment-links/${link.body.id}/disable`, { key });
+    await call(h, "POST", "/v1/payment-links/pl_missing/disable", { key });
+
     // Every status class the scenario was meant to reach was reached.
     for (const status of ["200", "201", "400", "401", "403", "404", "409", "410", "413", "422", "503"]) {
       expect(

@@ -1,7 +1,8 @@
 /** Settlement test helpers over the real regtest node: hub wallet funding, runs with fault seams, chain scans. */
 import { env } from "cloudflare:test";
 import { p2wpkh, scriptFromAddress, segwitAddress } from "../src/chain/script";
-import { parseTx } from "../src/chain/tx";
+import type { ChainBackend } from "../src/chain/backend";
+import { parseBlockTxs, txid as txidOf } from "../src/chain/tx";
 import { loadConfig } from "../src/config";
 import { bytesToHex, hexToBytes, secp } from "../src/crypto";
 import { openDb } from "../src/db/client";
@@ -54,11 +55,14 @@ export function payoutAddress() {
  * Runs settlement through the service, so tests can inject crashes at its seams and make a run
  * believe it is later than it is (to overlap runs past the lease).
  */
-export function runWith(h: Hub, options: { fault?: (step: FaultStep) => void; laterMs?: number } = {}) {
+export function runWith(
+  h: Hub,
+  options: { fault?: (step: FaultStep) => void; laterMs?: number; chain?: ChainBackend } = {},
+) {
   return runSettlement(
     {
       db: openDb(env.DB),
-      chain,
+      chain: options.chain ?? chain,
       config: loadConfig(h.env as never),
       nowMs: h.clock.nowMs() + (options.laterMs ?? 0),
       random,
@@ -74,22 +78,56 @@ export const rawTx = (txid: string) => call<string>("getrawtransaction", [txid, 
 /** Txids in the node's mempool. */
 export const mempool = () => call<string[]>("getrawmempool", []);
 
-/** Every output in the active chain from `fromHeight` to the tip that pays `scriptHex`. */
-export async function outputsPaying(scriptHex: string, fromHeight: number) {
+type BlockOutput = { txid: string; vout: number; valueSat: bigint; script: string };
+/** Outputs of blocks already read, by block hash (a block's contents never change). */
+const blockOutputs = new Map<string, BlockOutput[]>();
+
+/** The last scan: unchanged while the best block is (tests ask after every step). */
+let lastScan: { best: string; fromHeight: number; outputs: BlockOutput[] } | null = null;
+
+/** Every output in the active chain from `fromHeight` to the tip. */
+async function chainOutputs(fromHeight: number): Promise<BlockOutput[]> {
+  const best = await call<string>("getbestblockhash");
+  if (lastScan?.best === best && lastScan.fromHeight === fromHeight) return lastScan.outputs;
   const tip = await chain.tipHeight();
-  const found: { txid: string; vout: number; valueSat: bigint }[] = [];
+  const all: BlockOutput[] = [];
   for (let height = fromHeight; height <= tip; height++) {
     const hash = await call<string>("getblockhash", [height]);
-    const block = await call<{ tx: string[] }>("getblock", [hash, true]);
-    for (const txid of block.tx) {
-      const tx = parseTx(hexToBytes(await rawTx(txid)));
-      tx.outputs.forEach((o, vout) => {
-        if (bytesToHex(o.script) === scriptHex) found.push({ txid, vout, valueSat: o.valueSat });
+    let outputs = blockOutputs.get(hash);
+    if (!outputs) {
+      outputs = parseBlockTxs(hexToBytes(await call<string>("getblock", [hash, false]))).flatMap((tx) => {
+        const txid = txidOf(tx);
+        return tx.outputs.map((o, vout) => ({
+          txid,
+          vout,
+          valueSat: o.valueSat,
+          script: bytesToHex(o.script),
+        }));
       });
+      blockOutputs.set(hash, outputs);
     }
+    all.push(...outputs);
   }
-  return found;
+  lastScan = { best, fromHeight, outputs: all };
+  return all;
+}
+
+/** Every output in the active chain from `fromHeight` to the tip that pays `scriptHex`. */
+export async function outputsPaying(scriptHex: string, fromHeight: number) {
+  return (await chainOutputs(fromHeight)).flatMap(({ script, ...o }) => (script === scriptHex ? [o] : []));
 }
 
 /** The ledger invariant's violations right now (an empty list when it holds). */
 export const ledgerViolations = async () => (await checkLedger(openDb(env.DB))).violations;
+
+/** mulberry32: a small seeded PRNG, so a failing seed replays exactly. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

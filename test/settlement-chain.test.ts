@@ -191,7 +191,14 @@ describe("when a payer's refund takes an input first", () => {
     const refund = await payer.wallet.buildRefund(payer.channelId, 2);
     await mineBlockWith([refund.hex]);
     expect(await mempool()).not.toContain(first.txid);
+    // One block deep is no proof (a reorg may still take the refund away): nothing changes.
+    const early = await settle();
+    expect(early.body.steps).toEqual([]);
+    expect((await h.call("GET", `/v1/settlements/${planned}`)).body.status).toBe("broadcast");
+    expect((await h.call("GET", "/v1/payouts", { key: shop.key })).body.data[0].status).toBe("broadcast");
 
+    // At SETTLEMENT_CONFIRMATIONS (2 here) deep it is: the settlement is abandoned.
+    await mine(1);
     const run = await settle();
     expect(run.body.steps).toContain(`${planned}:0 abandoned: an input was spent elsewhere`);
     expect((await h.call("GET", `/v1/settlements/${planned}`)).body.status).toBe("abandoned");

@@ -11,6 +11,7 @@ import {
   ledgerViolations,
   merchantWithPayouts,
   outputsPaying,
+  prng,
   runWith,
   SETTLE_ENV,
 } from "./settle";
@@ -20,18 +21,6 @@ const h = hub(clock, SETTLE_ENV);
 const client = new SluiceClient("http://hub.test", h.fetch);
 const STEPS: FaultStep[] = ["after_plan", "after_sign", "after_broadcast", "before_final_bookkeeping"];
 const SEEDS = 16;
-
-/** mulberry32: a small seeded PRNG, so a failing seed replays exactly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Crash extends Error {}
 

@@ -16,6 +16,8 @@ import { bumpedFeeSat, p2wpkhScriptCode, signPlannedTx, unsignedTx, withFee } fr
 import {
   anchorScript,
   type Leaf,
+  leafNode,
+  leafSalt,
   merkleSumProof,
   merkleSumRoot,
   parseAnchor,
@@ -90,6 +92,7 @@ function baseInput(over: Partial<PlanInput> = {}): PlanInput {
   ];
   return {
     settlementId: "stl_test",
+    leafSaltSeed: new Uint8Array(32).fill(9),
     coins: [coin(10_000_000n)],
     hubEquityMsat: 10_000_000_000n,
     feeRateSatPerVb: 3,
@@ -103,8 +106,10 @@ function baseInput(over: Partial<PlanInput> = {}): PlanInput {
 }
 
 describe("Merkle-sum tree of liabilities", () => {
-  const leaves = (n: number): Leaf[] =>
+  const seed = new Uint8Array(32).fill(3);
+  const unsalted = (n: number): Leaf[] =>
     Array.from({ length: n }, (_, i) => ({ owner: `merchant:m${i}`, balanceMsat: BigInt(1_000 * (i + 1)) }));
+  const leaves = (n: number): Leaf[] => unsalted(n).map((l) => ({ ...l, salt: leafSalt(seed, l.owner) }));
 
   it("commits to the total: the root's sum is the sum of every leaf, for 0 to 9 leaves", () => {
     for (let n = 0; n < 10; n++) {
@@ -115,8 +120,8 @@ describe("Merkle-sum tree of liabilities", () => {
 
   it("every leaf's proof recomputes the root; a changed balance, sibling or settlement does not", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.nat(), (n, pick) => {
-        const all = leaves(n);
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.nat(), fc.boolean(), (n, pick, salted) => {
+        const all = salted ? leaves(n) : unsalted(n);
         const root = merkleSumRoot("stl_a", all);
         const owner = all[pick % n]!.owner;
         const proof = merkleSumProof("stl_a", all, owner)!;
@@ -140,11 +145,53 @@ describe("Merkle-sum tree of liabilities", () => {
     );
   });
 
-  it("orders leaves by owner, so the root does not depend on input order", () => {
-    const all = leaves(7);
-    expect(bytesToHex(merkleSumRoot("s", [...all].reverse()).hash)).toBe(
-      bytesToHex(merkleSumRoot("s", all).hash),
-    );
+  it("orders leaves the same whatever the input order", () => {
+    for (const all of [leaves(7), unsalted(7)]) {
+      expect(bytesToHex(merkleSumRoot("s", [...all].reverse()).hash)).toBe(
+        bytesToHex(merkleSumRoot("s", all).hash),
+      );
+    }
+  });
+
+  it("a proof names only its owner: siblings are salted hashes in an order unrelated to owners", () => {
+    const all = leaves(16);
+    const positions = all.map((l) => merkleSumProof("stl_a", all, l.owner)!.index);
+    // Ordered by salted hash, not by owner (for this seed: a fixed, non-identity permutation).
+    expect(positions).not.toEqual(all.map((_, i) => i));
+    for (const leaf of all) {
+      const proof = merkleSumProof("stl_a", all, leaf.owner)!;
+      const sibling = proof.steps[0]!;
+      const neighbour = all.find((l) => bytesToHex(leafNode("stl_a", l).hash) === bytesToHex(sibling.hash))!;
+      // Guessing the neighbour (owner and the balance its sum shows) confirms nothing without its salt.
+      const guessed = [
+        { owner: neighbour.owner, balanceMsat: sibling.sum },
+        {
+          owner: neighbour.owner,
+          balanceMsat: sibling.sum,
+          salt: leafSalt(new Uint8Array(32), neighbour.owner),
+        },
+      ];
+      for (const guess of guessed) {
+        expect(bytesToHex(leafNode("stl_a", guess).hash)).not.toBe(bytesToHex(sibling.hash));
+      }
+      // The salt is committed: a proof with another salt does not lead to the root.
+      const root = merkleSumRoot("stl_a", all);
+      const wrongSalt = { ...proof.leaf, salt: leafSalt(seed, `${leaf.owner}x`) };
+      expect(bytesToHex(rootFromProof("stl_a", wrongSalt, proof.steps).hash)).not.toBe(bytesToHex(root.hash));
+      expect(bytesToHex(rootFromProof("stl_a", proof.leaf, proof.steps).hash)).toBe(bytesToHex(root.hash));
+    }
+  });
+
+  it("settlements anchored before salting keep their format (unsalted, by owner); one tree never mixes", () => {
+    const old = unsalted(5);
+    expect(old.map((l) => merkleSumProof("s", old, l.owner)!.index)).toEqual([0, 1, 2, 3, 4]);
+    for (const l of old) {
+      const proof = merkleSumProof("s", old, l.owner)!;
+      expect(bytesToHex(rootFromProof("s", proof.leaf, proof.steps).hash)).toBe(
+        bytesToHex(merkleSumRoot("s", old).hash),
+      );
+    }
+    expect(() => merkleSumRoot("s", [...old, leaves(6)[5]!])).toThrow(/salted/);
   });
 
   it("the OP_RETURN is 'SLC1' ‖ root ‖ total (u64 big-endian) and parses back; other scripts do not", () => {
@@ -200,7 +247,13 @@ describe("settlement plan", () => {
     const [payout] = plan.payouts;
     expect(payout).toMatchObject({ key: "merchant:mer_1", feeShareSat: 31n * 3n, amountSat: 5_000n - 93n });
     expect(payout!.debitMsat).toBe(5_000_000n);
-    expect(plan.leaves).toEqual([{ owner: "merchant:mer_1", balanceMsat: 123n }]);
+    expect(plan.leaves).toEqual([
+      {
+        owner: "merchant:mer_1",
+        balanceMsat: 123n,
+        salt: leafSalt(new Uint8Array(32).fill(9), "merchant:mer_1"),
+      },
+    ]);
     expect(plan.totalLiabilitiesMsat).toBe(123n);
     const anchor = plan.txs[0]!.outputs.find((o) => o.kind === "anchor")!;
     expect(bytesToHex(parseAnchor(hexToBytes(anchor.script))!.hash)).toBe(bytesToHex(plan.merkleRoot));

@@ -6,7 +6,7 @@ import { SluiceClient } from "../src/client/api";
 import { verifySettlementProof } from "../src/client/proof";
 import { bytesToHex, hexToBytes } from "../src/crypto";
 import { deriveHubKeys, parseSeed } from "../src/keys/derive";
-import { parseAnchor } from "../src/settlement/merkle";
+import { leafNode, parseAnchor } from "../src/settlement/merkle";
 import { TEST_BINDINGS } from "./bindings";
 import { hub, OPERATOR, testClock } from "./helpers";
 import { openChannel, openOutsideChannel } from "./payers";
@@ -147,6 +147,30 @@ describe("settlement on the regtest chain", () => {
     );
     const proofA = (await h.call("GET", `/v1/settlements/${settlementId}/proof`, { key: a.key })).body;
     expect(proofA.proofs.map((p: { owner: string }) => p.owner)).toEqual([`merchant:${a.merchantId}`]);
+    // The leaf is salted (its salt shown to its owner only), so its siblings cannot be named.
+    expect(proofA.proofs[0].salt).toMatch(/^[0-9a-f]{64}$/);
+    const proofB = (await h.call("GET", `/v1/settlements/${settlementId}/proof`, { key: b.key })).body;
+    expect(proofB.proofs).toHaveLength(1);
+    expect(proofB.proofs[0].salt).not.toBe(proofA.proofs[0].salt);
+    // A proof shows its owner's amount and names no one else: knowing every other liability's
+    // owner and balance, no hash in A's proof can be matched to one of them (that takes the leaf's
+    // salt, which only its owner's proof carries), and no other owner appears in it.
+    const others = (
+      [
+        [`merchant:${b.merchantId}`, balanceB % 1000],
+        [`channel:${c2.channelId}`, c2Now.payer_balance_msat],
+        [`channel:${c3.channelId}`, c3Now.payer_balance_msat],
+      ] as const
+    ).filter(([, balance]) => balance > 0);
+    expect(others.length).toBeGreaterThan(0);
+    const proofText = JSON.stringify(proofA);
+    const hashesInA = new Set(proofA.proofs[0].steps.map((step: { hash: string }) => step.hash));
+    expect(hashesInA.size).toBeGreaterThan(0);
+    for (const [owner, balance] of others) {
+      expect(proofText).not.toContain(owner.slice(owner.indexOf(":") + 1));
+      const guessed = bytesToHex(leafNode(settlementId, { owner, balanceMsat: BigInt(balance) }).hash);
+      expect(hashesInA.has(guessed), `${owner}'s leaf recognised in another's proof`).toBe(false);
+    }
     expect(verifySettlementProof(proofA, await rawTx(txid!))).toEqual({
       ok: true,
       balances: { [`merchant:${a.merchantId}`]: balanceA % 1000 },

@@ -66,6 +66,11 @@ it("every event type arrives at the endpoints that should get it, signed, with t
   });
   clock.advanceSeconds(61);
 
+  // payment_link.created, payment_link.disabled.
+  const link = await h.call("POST", "/v1/payment-links", { key: shop.key, body: { amount_msat: 1_000 } });
+  const disabledLink = await h.call("POST", `/v1/payment-links/${link.body.id}/disable`, { key: shop.key });
+  expect(disabledLink.status).toBe(200);
+
   // payout.*: settlement writes these in its own batches; here they go through the same outbox.
   const db = openDb(env.DB);
   const payout = { id: "po_test", object: "payout", amount_msat: 1_000_000 };
@@ -119,6 +124,8 @@ it("every event type arrives at the endpoints that should get it, signed, with t
 
   // Each carries the full object as it was.
   expect(merchant["invoice.created"]).toContainEqual(paid.body);
+  expect(merchant["payment_link.created"]![0]).toEqual(link.body);
+  expect(merchant["payment_link.disabled"]![0]).toEqual(disabledLink.body);
   expect(merchant["invoice.paid"]![0]).toMatchObject({
     id: paid.body.id,
     status: "paid",

@@ -128,10 +128,10 @@ export function bip143Sighash(
   return dsha256(preimage.bytes());
 }
 
-/** Parses a serialized transaction (with or without witnesses); throws on malformed bytes. */
-export function parseTx(bytes: Uint8Array): Tx {
+/** Reads one transaction at `start`; returns it and where it ends. Throws on malformed bytes. */
+function readTx(bytes: Uint8Array, start: number): { tx: Tx; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
+  let at = start;
   const need = (n: number) => {
     if (at + n > bytes.length) throw new Error("transaction truncated");
     at += n;
@@ -171,6 +171,32 @@ export function parseTx(bytes: Uint8Array): Tx {
     ? inputs.map((input) => ({ ...input, witness: Array.from({ length: varint() }, () => take(varint())) }))
     : inputs;
   const locktime = u32();
-  if (at !== bytes.length) throw new Error("trailing bytes after transaction");
-  return { version, locktime, inputs: withWitness, outputs };
+  return { tx: { version, locktime, inputs: withWitness, outputs }, end: at };
+}
+
+/** Parses a serialized transaction (with or without witnesses); throws on malformed bytes. */
+export function parseTx(bytes: Uint8Array): Tx {
+  const { tx, end } = readTx(bytes, 0);
+  if (end !== bytes.length) throw new Error("trailing bytes after transaction");
+  return tx;
+}
+
+/** The transactions of a serialized block (80-byte header, then a count); throws on malformed bytes. */
+export function parseBlockTxs(bytes: Uint8Array): Tx[] {
+  if (bytes.length < 85) throw new Error("block truncated");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = bytes[80]!;
+  let at = 81;
+  let count = first;
+  if (first === 0xfd) [count, at] = [view.getUint16(81, true), 83];
+  else if (first === 0xfe) [count, at] = [view.getUint32(81, true), 85];
+  else if (first === 0xff) throw new Error("block claims too many transactions");
+  const txs: Tx[] = [];
+  for (let i = 0; i < count; i++) {
+    const read = readTx(bytes, at);
+    txs.push(read.tx);
+    at = read.end;
+  }
+  if (at !== bytes.length) throw new Error("trailing bytes after block");
+  return txs;
 }

@@ -3,7 +3,8 @@
 const PAGE_CSS =
   "html{color-scheme:light dark}body{margin:0;min-height:100vh;display:flex;justify-content:center;" +
   "align-items:flex-start;padding:24px 12px;box-sizing:border-box;background:Canvas;color:CanvasText;" +
-  "font:16px/1.4 system-ui,sans-serif}main{width:100%;max-width:400px}noscript p{overflow-wrap:anywhere}";
+  "font:16px/1.4 system-ui,sans-serif}main{width:100%;max-width:400px}noscript p{overflow-wrap:anywhere}" +
+  "form{display:flex;gap:8px;margin:16px 0}input,button{font:inherit;padding:10px 14px}input{flex:1;min-width:0}";
 
 let styleHash: Promise<string> | undefined;
 
@@ -16,12 +17,18 @@ function pageStyleHash(): Promise<string> {
 }
 
 /**
- * The hub's strict page policy (the hosted checkout and the wallet): scripts only from this
- * origin, requests only to this origin, no inline script, no plugins, no framing, no form posts,
- * no <base>, and DOM sinks locked by Trusted Types (`trustedTypes` names the only policies a page
- * may create; 'none' for pages that build their DOM without them).
+ * The hub's strict page policy (the hosted checkout, payment link pages and the wallet): scripts
+ * only from this origin, requests only to this origin, no inline script, no plugins, no framing, no
+ * form posts (payment link pages post to themselves, nowhere else), no <base>, and DOM sinks locked
+ * by Trusted Types (`trustedTypes` names the only policies a page may create; 'none' for pages that
+ * build their DOM without them).
  */
-export function strictPageCsp(options: { styleSrc: string; trustedTypes: string; extra?: string[] }): string {
+export function strictPageCsp(options: {
+  styleSrc: string;
+  trustedTypes: string;
+  forms?: "none" | "self";
+  extra?: string[];
+}): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -29,7 +36,7 @@ export function strictPageCsp(options: { styleSrc: string; trustedTypes: string;
     `style-src ${options.styleSrc}`,
     "img-src 'self'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action '${options.forms ?? "none"}'`,
     "frame-ancestors 'none'",
     "require-trusted-types-for 'script'",
     `trusted-types ${options.trustedTypes}`,
@@ -37,22 +44,23 @@ export function strictPageCsp(options: { styleSrc: string; trustedTypes: string;
   ].join("; ");
 }
 
-/** The checkout page's policy: the widget pinned by SRI, its one stylesheet by hash. */
-export async function checkoutPageCsp(): Promise<string> {
-  return strictPageCsp({ styleSrc: await pageStyleHash(), trustedTypes: "'none'" });
+/** The checkout and payment link pages' policy: the widget pinned by SRI, its one stylesheet by hash. */
+export async function checkoutPageCsp(forms: "none" | "self" = "none"): Promise<string> {
+  return strictPageCsp({ styleSrc: await pageStyleHash(), trustedTypes: "'none'", forms });
 }
 
-const escapeHtml = (s: string) =>
+/** Escapes text for HTML content and attribute values. */
+export const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
   );
 
 /** Headers every hosted page response carries. */
-export async function pageHeaders(): Promise<Record<string, string>> {
+export async function pageHeaders(forms: "none" | "self" = "none"): Promise<Record<string, string>> {
   return {
     "content-type": "text/html; charset=utf-8",
-    "content-security-policy": await checkoutPageCsp(),
+    "content-security-policy": await checkoutPageCsp(forms),
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
@@ -60,7 +68,8 @@ export async function pageHeaders(): Promise<Record<string, string>> {
   };
 }
 
-function document(title: string, body: string, head = ""): string {
+/** A hosted page: the shared head (charset, viewport, the hashed stylesheet) around `body`. */
+export function htmlDocument(title: string, body: string, head = ""): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -90,7 +99,7 @@ export function checkoutPage(input: {
   widgetIntegrity: string;
 }): string {
   const lightning = escapeHtml(`lightning:${input.bolt11}`);
-  return document(
+  return htmlDocument(
     `Pay ${input.merchantName}`,
     `<sluice-checkout invoice="${escapeHtml(input.invoiceId)}"></sluice-checkout>
 <noscript><p>Pay ${escapeHtml(input.amountText)} with your Lightning wallet:</p><p><a href="${lightning}">${escapeHtml(input.bolt11)}</a></p></noscript>`,
@@ -100,4 +109,4 @@ export function checkoutPage(input: {
 
 /** The page for an invoice id that does not exist. */
 export const notFoundPage = (): string =>
-  document("Invoice not found", "<p>This invoice does not exist. Check the link the shop gave you.</p>");
+  htmlDocument("Invoice not found", "<p>This invoice does not exist. Check the link the shop gave you.</p>");

@@ -17,6 +17,8 @@ export interface SettlementProof {
   proofs: {
     owner: string;
     balance_msat: number;
+    /** Hex; null for settlements anchored before leaves were salted. */
+    salt?: string | null;
     index: number;
     steps: { hash: string; sum_msat: number; side: "left" | "right" }[];
   }[];
@@ -68,7 +70,11 @@ export function verifySettlementProof(
     try {
       root = rootFromProof(
         proof.settlement_id,
-        { owner: leaf.owner, balanceMsat: BigInt(leaf.balance_msat) },
+        {
+          owner: leaf.owner,
+          balanceMsat: BigInt(leaf.balance_msat),
+          ...(leaf.salt ? { salt: hexToBytes(leaf.salt) } : {}),
+        },
         leaf.steps.map((s) => ({
           hash: hexToBytes(s.hash),
           sum: BigInt(s.sum_msat),

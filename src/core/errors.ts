@@ -94,6 +94,16 @@ export const ERROR_CODES = [
   "url_private_address",
   "url_internal_host",
   "url_port_not_allowed",
+  // Lightning Addresses (LNURL-pay) and payment links
+  "address_name_invalid",
+  "address_name_reserved",
+  "address_name_taken",
+  "lightning_address_not_found",
+  "lightning_address_disabled",
+  "lightning_address_limit_reached",
+  "comment_too_long",
+  "payment_link_not_found",
+  "payment_link_disabled",
   // fiat prices, rates and reports
   "amount_conflict",
   "invalid_currency",

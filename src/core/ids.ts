@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   settlement: "stl",
   payout: "po",
   webhookEndpoint: "we",
+  lightningAddress: "lna",
+  paymentLink: "pl",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -53,6 +53,11 @@ export const LIMITS = {
   maxStandardTxWeight: 400_000,
   /** Fee bumps per transaction before the hub stops and the operator must look (each at least +50%). */
   settlementMaxFeeBumps: 12,
+  /** Blocks one run scans back from the tip for the transaction that spent a settlement's input
+   * (proof of a foreign spend, before abandoning it): 2 subrequests each, so 144 (a day) costs
+   * under 300 of the 1,000. The cron runs every few minutes, so a payer's refund is found a few
+   * blocks after it is mined; one deeper than this (the hub stopped for a day) waits for the operator. */
+  settlementSpendScanBlocks: 144,
   /** A settlement run holds this lease; a run that crashed releases it by expiry. */
   settlementLeaseSeconds: 120,
   /** Smallest payout threshold a merchant may set (1,000 sat): below it a payout's own fee share
@@ -109,6 +114,27 @@ export const LIMITS = {
   maxWebhookSecretOverlapSeconds: 604_800,
   /** Attempts shown per delivery (the newest); a much-redelivered event keeps its full log in D1. */
   maxWebhookAttemptsShown: 50,
+  /** Lightning Address names (LUD-16 usernames): RFC 5321 caps an address's local part at 64 octets. */
+  maxAddressNameChars: 64,
+  /** Addresses a merchant may hold (tips, donations, a few counters); each is a public endpoint. */
+  maxLightningAddressesPerMerchant: 20,
+  /** LUD-12 comments arrive in the callback's query string; wallets keep URLs under ~2,000 chars, and
+   * 255 characters of comment (up to ~2,300 percent-encoded bytes at worst) is what wallets offer. */
+  maxLnurlCommentChars: 255,
+  /** LUD-09: a success action's message or description is up to 144 characters. */
+  maxSuccessMessageChars: 144,
+  /** The metadata's text/plain entry doubles as the wallet's description line: kept short. */
+  maxAddressDescriptionChars: 200,
+  /** Invoices minted on demand (LNURL callbacks, payment-link visits) live 10 minutes: a payer pays
+   * within seconds or minutes of asking, and a short life keeps unpaid ones from piling up as open. */
+  onDemandInvoiceExpirySeconds: 600,
+  /** A visitor coming back to a link is handed its open invoice again only while this much of its
+   * life is left; past that a fresh one is minted, so nobody is shown an invoice about to expire. */
+  paymentLinkReuseMinSecondsLeft: 120,
+  /** The visitor cookie of payment links: long enough for a return visit the same day. */
+  paymentLinkVisitorCookieSeconds: 86_400,
+  /** Bytes of the form a link page posts (an amount): anything bigger is not a browser's form. */
+  maxPaymentLinkFormBytes: 1_024,
   /** Exchange rates (docs/fiat.md). Currencies the hub prices in: each costs up to one request per source
    * per cron tick, so 16 keeps a tick's rate fetches under 50 subrequests. */
   maxRateCurrencies: 16,

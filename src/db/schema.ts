@@ -278,6 +278,46 @@ export const webhookAttempts = sqliteTable("webhook_attempts", {
   error: text("error"),
 });
 
+export const lightningAddresses = sqliteTable("lightning_addresses", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["active", "disabled"] }).notNull(),
+  description: text("description").notNull(),
+  minSendableMsat: integer("min_sendable_msat").notNull(),
+  maxSendableMsat: integer("max_sendable_msat").notNull(),
+  commentAllowed: integer("comment_allowed").notNull(),
+  successMessage: text("success_message").notNull(),
+  createdAt: integer("created_at").notNull(),
+  disabledAt: integer("disabled_at"),
+});
+
+export const paymentLinks = sqliteTable("payment_links", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull(),
+  status: text("status", { enum: ["active", "disabled"] }).notNull(),
+  amountMsat: integer("amount_msat"),
+  priceCurrency: text("price_currency"),
+  priceAmountMinor: integer("price_amount_minor"),
+  description: text("description"),
+  successUrl: text("success_url"),
+  url: text("url").notNull(),
+  createdAt: integer("created_at").notNull(),
+  disabledAt: integer("disabled_at"),
+});
+
+export const paymentLinkVisits = sqliteTable(
+  "payment_link_visits",
+  {
+    linkId: text("link_id").notNull(),
+    visitor: text("visitor").notNull(),
+    invoiceId: text("invoice_id").notNull(),
+    amountMsat: integer("amount_msat").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.visitor] })],
+);
+
 export const rateQuotes = sqliteTable(
   "rate_quotes",
   {

@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   "payout.broadcast",
   "payout.confirmed",
   "payout.failed",
+  "payment_link.created",
+  "payment_link.disabled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -10,6 +10,8 @@ import type { AppEnv } from "./context";
 
 const PUBLIC_PATHS =
   /^\/v1\/(?:node|bolt11\/decode|channels(?:\/[^/]+(?:\/(?:funding|close))?)?|payments|checkout\/[^/]+)$/;
+/** LNURL-pay (LUD-06/16/21): web wallets resolve addresses and fetch invoices from their own origin. */
+const LNURL_PATHS = /^\/(?:\.well-known\/lnurlp\/[^/]+|lnurlp\/[^/]+\/(?:callback|verify\/[^/]+))$/;
 
 const allowAnyOrigin = cors({
   origin: "*",
@@ -21,5 +23,5 @@ const allowAnyOrigin = cors({
 
 /** Applies CORS (any origin, no credentials) to the public routes only. */
 export const publicCors = createMiddleware<AppEnv>(async (c, next) =>
-  PUBLIC_PATHS.test(c.req.path) ? allowAnyOrigin(c, next) : next(),
+  PUBLIC_PATHS.test(c.req.path) || LNURL_PATHS.test(c.req.path) ? allowAnyOrigin(c, next) : next(),
 );

@@ -123,6 +123,19 @@ export function errorStatus(code: ErrorCode): { status: ContentfulStatusCode; ty
     case "webhook_endpoint_disabled":
     case "no_webhook_endpoints":
       return { status: 409, type: "state_error" };
+    case "address_name_invalid":
+    case "address_name_reserved":
+    case "comment_too_long":
+      return { status: 400, type: "invalid_request_error" };
+    case "lightning_address_not_found":
+    case "payment_link_not_found":
+      return { status: 404, type: "invalid_request_error" };
+    case "address_name_taken":
+    case "lightning_address_limit_reached":
+      return { status: 409, type: "state_error" };
+    case "lightning_address_disabled":
+    case "payment_link_disabled":
+      return { status: 410, type: "state_error" };
   }
 }
 

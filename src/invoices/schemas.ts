@@ -8,7 +8,7 @@ import { INVOICE_STATUSES } from "./invoice";
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
 /** Shoppers are sent to success_url by their browser: only https, or plain http to a loopback shop. */
-function isSafeSuccessUrl(value: string): boolean {
+export function isSafeSuccessUrl(value: string): boolean {
   let url: URL;
   try {
     url = new URL(value);

@@ -2,7 +2,7 @@
 import { domainError, type DomainError } from "../core/errors";
 import { newId, type RandomBytes } from "../core/ids";
 import { err, ok, type Result } from "../core/result";
-import { type Db, isGuardAbort, runBatch } from "../db/client";
+import { type Db, isGuardAbort, runBatch, type Statement } from "../db/client";
 import type { EventType, OutboxEvent } from "../events/event";
 import { insertEventIfChangedStatement, insertEventStatement } from "../events/store";
 import type { RatePolicy } from "../config";
@@ -33,6 +33,12 @@ function invoiceEvent(type: EventType, invoice: Invoice, at: Moment): OutboxEven
     object: renderInvoice(invoice, seconds(at)),
   };
 }
+
+/** The statements that store a new invoice and its `invoice.created` event (for a caller's batch). */
+export const invoiceCreationStatements = (db: Db, invoice: Invoice, at: Moment): Statement[] => [
+  insertInvoiceStatement(db, invoice),
+  insertEventStatement(db, invoiceEvent("invoice.created", invoice, at)),
+];
 
 /** What pricing an invoice needs: the hub's rate policy and the merchant's fiat settings. */
 export interface PricingContext {
@@ -76,10 +82,7 @@ export async function issueInvoice(
 /** Creates an invoice and its `invoice.created` event in one batch. */
 export async function createAndStore(db: Db, request: InvoiceRequest, ctx: CreateContext): Promise<Invoice> {
   const invoice = createInvoice(request, ctx);
-  await runBatch(db, [
-    insertInvoiceStatement(db, invoice),
-    insertEventStatement(db, invoiceEvent("invoice.created", invoice, ctx)),
-  ]);
+  await runBatch(db, invoiceCreationStatements(db, invoice, ctx));
   return invoice;
 }
 

@@ -12,6 +12,10 @@ export const SCOPES = [
   "events:read",
   "webhooks:read",
   "webhooks:write",
+  "lightning_addresses:read",
+  "lightning_addresses:write",
+  "payment_links:read",
+  "payment_links:write",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -10,7 +10,7 @@
 import { closingInputSequence, SIGHASH_SINGLE_ACP } from "../chain/channel";
 import { msatToSatFloor, satToMsat } from "../core/money";
 import { bytesToHex } from "../crypto";
-import { type Leaf, anchorScript, merkleSumRoot } from "./merkle";
+import { type Leaf, anchorScript, leafSalt, merkleSumRoot } from "./merkle";
 import type {
   CloseCandidate,
   HubCoin,
@@ -43,6 +43,8 @@ export interface PlanInput {
   readonly coins: readonly HubCoin[];
   /** Every liability now (ledger accounts `merchant:`, `channel:`, `refund_owed:` with a balance). */
   readonly liabilities: readonly Leaf[];
+  /** 32 random bytes, kept secret: each leaf's salt derives from it (merkle.ts `leafSalt`). */
+  readonly leafSaltSeed: Uint8Array;
   /** What the hub may spend on its share of fees: its equity (fee revenue + capital), msat. */
   readonly hubEquityMsat: bigint;
   /** Whole sat per vbyte. */
@@ -335,7 +337,7 @@ export function planSettlement(input: PlanInput): Plan {
   const leaves: Leaf[] = [];
   for (const [owner, balanceMsat] of balances) {
     if (balanceMsat < 0n) throw new Error(`plan overdraws ${owner}`);
-    if (balanceMsat > 0n) leaves.push({ owner, balanceMsat });
+    if (balanceMsat > 0n) leaves.push({ owner, balanceMsat, salt: leafSalt(input.leafSaltSeed, owner) });
   }
   leaves.sort((a, b) => byString(a.owner, b.owner));
   const root = merkleSumRoot(input.settlementId, leaves);

@@ -91,3 +91,53 @@ export function watch(
     return { kind: "bump" };
   return { kind: "wait" };
 }
+
+/** What the chain shows of one input of a transaction the node refused and holds no version of. */
+export interface InputEvidence {
+  /** `txid:vout`. */
+  readonly outpoint: string;
+  /** Spent in the best chain's UTXO set; a spend only in the mempool does not count. */
+  readonly spentInChain: boolean;
+  /** The block transaction found spending it, as the node then shows it; null when none was found. */
+  readonly spender: {
+    readonly txid: string;
+    readonly confirmations: number;
+    /** Its raw bytes spend this outpoint. */
+    readonly spendsIt: boolean;
+  } | null;
+}
+
+export type Abandonment =
+  | { readonly kind: "abandon"; readonly spent: readonly string[] }
+  | { readonly kind: "keep"; readonly reason: string };
+
+/**
+ * Whether a settlement transaction can never confirm: only on proof that a transaction that is
+ * none of our versions spent one of its inputs `finalConfirmations` deep, while none of our
+ * versions is confirmed. A spend in the mempool, a shallow one (a reorg may take it away), one
+ * by a version of ours, or one the node cannot show is no proof: keep waiting. `spent` lists
+ * the inputs proven spent by someone else.
+ */
+export function abandonment(
+  ourTxids: readonly string[],
+  seen: readonly Seen[],
+  inputs: readonly InputEvidence[],
+  finalConfirmations: number,
+): Abandonment {
+  if (seen.some((s) => s !== null && s > 0)) return { kind: "keep", reason: "a version of it is confirmed" };
+  const found = inputs.filter((i) => i.spentInChain && i.spender?.spendsIt);
+  if (found.some((i) => ourTxids.includes(i.spender!.txid)))
+    return { kind: "keep", reason: "a version of it spends its inputs on chain" };
+  const proven = found.filter((i) => i.spender!.confirmations >= finalConfirmations);
+  if (proven.length > 0) return { kind: "abandon", spent: proven.map((i) => i.outpoint) };
+  const shallow = found[0];
+  if (shallow) {
+    return {
+      kind: "keep",
+      reason: `input ${shallow.outpoint} spent by ${shallow.spender!.txid}, ${shallow.spender!.confirmations} of ${finalConfirmations} confirmations`,
+    };
+  }
+  if (inputs.some((i) => i.spentInChain))
+    return { kind: "keep", reason: "an input is spent by a transaction not found in the blocks scanned" };
+  return { kind: "keep", reason: "no input is spent on chain" };
+}

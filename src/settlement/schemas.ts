@@ -89,6 +89,10 @@ export const SettlementProofSchema = z
             .string()
             .openapi({ description: "`merchant:<id>`, `channel:<id>` or `refund_owed:<channel id>`" }),
           balance_msat: z.number().int(),
+          salt: z.string().nullable().openapi({
+            description:
+              "Hex, 32 bytes: your leaf's secret salt, hashed into it so no one can tell whose a proof's siblings are (null for settlements anchored before leaves were salted)",
+          }),
           index: z.number().int(),
           steps: z.array(ProofStepSchema),
         }),

@@ -4,7 +4,7 @@
  * step back on reorgs. Every step is a guarded batch and every replacement spends the same inputs,
  * so a crash anywhere or two overlapping runs can at worst redo a step, never pay twice.
  */
-import { ChainError, type ChainBackend } from "../chain/backend";
+import { ChainError, type ChainBackend, type ChainSpend, type ChainTx } from "../chain/backend";
 import { DUST_LIMIT_SAT } from "../chain/channel";
 import { p2wpkh } from "../chain/script";
 import { transitionWithConsequences } from "../channels/service";
@@ -36,7 +36,15 @@ import {
 import { equityOf, journalStatements, liabilityBalances } from "../ledger/store";
 import { bumpedFeeSat, signPlannedTx, withFee } from "./build";
 import { planSettlement } from "./plan";
-import { closeReasonOf, type Seen, settlementDue, toCloseCandidate, watch } from "./rules";
+import {
+  abandonment,
+  closeReasonOf,
+  type InputEvidence,
+  type Seen,
+  settlementDue,
+  toCloseCandidate,
+  watch,
+} from "./rules";
 import { hubCostMsat, type SkipReason } from "./settlement";
 import {
   abandonTxStatements,
@@ -234,6 +242,7 @@ async function planAndPersist(
     payouts: payable,
     coins,
     liabilities,
+    leafSaltSeed: deps.random(32),
     hubEquityMsat: equity.feesMsat + equity.capitalMsat,
     feeRateSatPerVb: feeRate,
     changeScript: bytesToHex(p2wpkh(config.keys.wallet.publicKey)),
@@ -388,16 +397,20 @@ async function send(
       await chain.broadcast(tx.rawTx);
     } catch (e) {
       if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
-      await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
       const live = await liveVersions(deps, tx);
       if (!live.some((seen) => seen !== null)) {
         // Nothing of it is on the node. A fee the node now finds too low calls for a bump; any
-        // other refusal (a node warming up, an input it cannot see yet) waits for the next run.
+        // other refusal (an input it cannot see yet, or spent) waits, unless another transaction
+        // is proven to have spent an input for good.
         if (e.refusal !== "fee")
-          return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
+          return (await abandonIfProven(deps, tx, e.message))
+            ? "abandoned: an input was spent elsewhere"
+            : null;
+        await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
         if (!mayBump) return null;
         return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused its fee" : null;
       }
+      await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
     }
     deps.fault?.("after_broadcast");
   }
@@ -464,9 +477,11 @@ async function observe(
         return "rebroadcast (the node had dropped it)";
       } catch (e) {
         if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
-        await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
         if (e.refusal !== "fee")
-          return (await abandonIfConflicted(deps, tx)) ? "abandoned: an input was spent elsewhere" : null;
+          return (await abandonIfProven(deps, tx, e.message))
+            ? "abandoned: an input was spent elsewhere"
+            : null;
+        await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
         return (await bump(deps, tx, tipHeight)) ? "bumped after a rebroadcast refused for its fee" : null;
       }
     }
@@ -509,24 +524,91 @@ async function bump(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number
   const signed = signPlannedTx(plan, config.keys);
   if (!(await tryBatch(db, bumpStatements(db, tx, plan, signed, tipHeight, seconds(deps))))) return false;
   const bumped = (await settlementTxs(db, tx.settlementId)).find((t) => t.idx === tx.idx)!;
-  await send(deps, bumped, tipHeight, false);
+  try {
+    await send(deps, bumped, tipHeight, false);
+  } catch (e) {
+    // The replacement is persisted signed, so the bump stands: the next run sends it.
+    if (!(e instanceof ChainError) || e.kind !== "unavailable") throw e;
+  }
   return true;
 }
 
 /**
- * When none of a transaction's versions is on the node and one of its inputs is spent, someone
- * else spent it — a payer's CLTV refund after refund_locktime, the only input not the hub's own —
- * and no version can ever confirm. Abandon it in one batch: payouts failed and their amounts back
- * on the balances they came from, coins back in the wallet, channels whose output is still there
- * released for the next settlement, the refunded one booked as refunded (the hub's loss).
+ * After the node refused a transaction and holds none of its versions: abandons it only on
+ * proof that another transaction spent an input for good (rules.ts `abandonment` decides) — in
+ * practice a payer's CLTV refund after refund_locktime, the only input not the hub's own.
+ * Otherwise it notes why it waits; the next run looks again.
  */
-async function abandonIfConflicted(deps: SettlementDeps, tx: SettlementTxRow): Promise<boolean> {
-  const { db, chain, config } = deps;
-  const spent = new Set<string>();
-  for (const input of tx.plan.inputs) {
-    if (!(await chain.isUnspent(input.txid, input.vout))) spent.add(`${input.txid}:${input.vout}`);
+async function abandonIfProven(deps: SettlementDeps, tx: SettlementTxRow, refusal: string): Promise<boolean> {
+  const { db, config } = deps;
+  const versions = await txVersions(db, tx.settlementId, tx.idx);
+  const seen = await liveVersions(deps, tx, versions);
+  const verdict = abandonment(
+    versions.map((v) => v.txid),
+    seen,
+    await inputEvidence(deps, tx),
+    config.settlement.confirmations,
+  );
+  if (verdict.kind === "keep") {
+    await runBatch(db, [broadcastFailedStatement(db, tx, `${refusal}; waiting: ${verdict.reason}`)]);
+    return false;
   }
-  if (spent.size === 0) return false;
+  return abandon(deps, tx, new Set(verdict.spent));
+}
+
+/** What the chain shows of each input: spent in the best chain, and by which block transaction. */
+async function inputEvidence(deps: SettlementDeps, tx: SettlementTxRow): Promise<InputEvidence[]> {
+  const { db, chain } = deps;
+  const inputs = tx.plan.inputs;
+  const spentInChain: boolean[] = [];
+  for (const input of inputs)
+    spentInChain.push(!(await chain.isUnspent(input.txid, input.vout, { inChainOnly: true })));
+  const spent = inputs.filter((_, i) => spentInChain[i]);
+  const found: ChainSpend[] = [];
+  const shown = new Map<string, ChainTx | null>();
+  if (spent.length > 0) {
+    // A payer's refund is invalid before its channel's refund_locktime: no block below it can hold one.
+    let fromHeight = Number.MAX_SAFE_INTEGER;
+    for (const input of spent) {
+      const floor =
+        input.kind === "channel" ? ((await getChannel(db, input.channelId))?.refundLocktime ?? 0) : 0;
+      fromHeight = Math.min(fromHeight, floor);
+    }
+    found.push(
+      ...(await chain.findSpends(spent, { fromHeight, maxBlocks: LIMITS.settlementSpendScanBlocks })),
+    );
+    for (const spend of found) {
+      if (!shown.has(spend.txid)) shown.set(spend.txid, await chain.getTransaction(spend.txid));
+    }
+  }
+  return inputs.map((input, i) => {
+    const spend = found.find((f) => f.outpoint.txid === input.txid && f.outpoint.vout === input.vout);
+    const spender = spend ? shown.get(spend.txid) : null;
+    return {
+      outpoint: `${input.txid}:${input.vout}`,
+      spentInChain: spentInChain[i]!,
+      spender: spender
+        ? {
+            txid: spender.txid,
+            confirmations: spender.confirmations,
+            spendsIt: spender.inputs.some((o) => o.txid === input.txid && o.vout === input.vout),
+          }
+        : null,
+    };
+  });
+}
+
+/**
+ * Abandons a transaction in one batch: payouts failed and their amounts back on the balances
+ * they came from, coins back in the wallet, channels whose output is still there released for
+ * the next settlement, the ones whose output was `spent` booked as refunded (the hub's loss).
+ */
+async function abandon(
+  deps: SettlementDeps,
+  tx: SettlementTxRow,
+  spent: ReadonlySet<string>,
+): Promise<boolean> {
+  const { db, config } = deps;
   const now = seconds(deps);
   const at = { nowMs: deps.nowMs, random: deps.random };
   const statements: Statement[] = [...abandonTxStatements(db, tx)];

@@ -3,6 +3,7 @@
  * leaves, and the hub wallet's outputs. Every state change is a guarded statement: a transition
  * another run already made aborts the whole batch instead of happening twice.
  */
+import { bytesToHex, hexToBytes } from "../crypto";
 import { type Db, guardChanged, rawStatement, type Statement } from "../db/client";
 import type { Leaf } from "./merkle";
 import {
@@ -274,9 +275,10 @@ export async function settlementLeaves(db: Db, settlementId: string): Promise<Le
     settlementId,
   );
   return rows.flatMap((r) =>
-    (JSON.parse(s(r.leaves)) as [string, string][]).map(([owner, balance]) => ({
+    (JSON.parse(s(r.leaves)) as [string, string, string?][]).map(([owner, balance, salt]) => ({
       owner,
       balanceMsat: BigInt(balance),
+      ...(salt ? { salt: hexToBytes(salt) } : {}),
     })),
   );
 }
@@ -447,13 +449,13 @@ export const insertPayoutStatement = (db: Db, p: PayoutRow): Statement =>
 /** Leaves per stored row: ~70 bytes each as JSON, far under D1's 2 MB row limit. */
 const LEAVES_PER_ROW = 1_000;
 
-/** Statements storing the leaves, a thousand per row (amounts as decimal strings: exact). */
+/** Statements storing the leaves, a thousand per row (amounts as decimal strings: exact; salts hex). */
 export function insertLeavesStatements(db: Db, settlementId: string, leaves: readonly Leaf[]): Statement[] {
   const out: Statement[] = [];
   for (let chunk = 0; chunk * LEAVES_PER_ROW < leaves.length; chunk++) {
     const rows = leaves
       .slice(chunk * LEAVES_PER_ROW, (chunk + 1) * LEAVES_PER_ROW)
-      .map((l) => [l.owner, l.balanceMsat.toString()]);
+      .map((l) => [l.owner, l.balanceMsat.toString(), ...(l.salt ? [bytesToHex(l.salt)] : [])]);
     out.push(
       rawStatement(
         db,

@@ -56,12 +56,13 @@ export function renderSettlement(s: SettlementRow, txs: readonly SettlementTxRow
 
 /** A leaf's inclusion proof as JSON. */
 export const renderProof = (proof: {
-  leaf: { owner: string; balanceMsat: bigint };
+  leaf: { owner: string; balanceMsat: bigint; salt?: Uint8Array };
   index: number;
   steps: ProofStep[];
 }) => ({
   owner: proof.leaf.owner,
   balance_msat: msatToEdge(proof.leaf.balanceMsat),
+  salt: proof.leaf.salt ? bytesToHex(proof.leaf.salt) : null,
   index: proof.index,
   steps: proof.steps.map((step) => ({
     hash: bytesToHex(step.hash),

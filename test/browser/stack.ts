@@ -70,11 +70,16 @@ class CopyableStorage implements WalletStorage {
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-/**
- * `env`: extra Worker settings (the wallet tests shorten channel lifetimes); `faucet`: give the
- * Worker the regtest dev faucet's key (the wallet's "Fund from the test faucet").
- */
-export async function startStack(options: { env?: Record<string, string>; faucet?: boolean } = {}) {
+export interface StackOptions {
+  /** Extra Worker vars (e.g. LIGHTNING_ADDRESS_DOMAIN; the wallet tests shorten channel lifetimes). */
+  vars?: Record<string, string>;
+  /** Give the Worker the regtest dev faucet's key (the wallet's "Fund from the test faucet"). */
+  faucet?: boolean;
+  /** Launch Chromium (default true); without it `context` throws. */
+  browser?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}) {
   const tmp = mkdtempSync(join(tmpdir(), "sluice-browser-"));
   const stoppers: (() => unknown)[] = [];
   const stop = async () => {
@@ -95,7 +100,7 @@ export async function startStack(options: { env?: Record<string, string>; faucet
         BITCOIN_RPC_PASSWORD: node.password,
         MIN_CONFIRMATIONS: "1",
         CHANNEL_MIN_CAPACITY_SAT: "10000",
-        ...options.env,
+        ...options.vars,
         ...(options.faucet ? { SLUICE_DEV_FAUCET_SECRET: faucetSecret.toString("hex") } : {}),
       },
       { path: envFile },
@@ -121,10 +126,14 @@ export async function startStack(options: { env?: Record<string, string>; faucet
     });
     stoppers.push(() => shop.stop());
 
-    const context: BrowserContext = await launchChromium(join(tmp, "chromium-profile"), {
-      viewport: { width: 480, height: 960 },
-    });
-    stoppers.push(() => context.close());
+    let browser: BrowserContext | null = null;
+    if (options.browser !== false) {
+      const launched = await launchChromium(join(tmp, "chromium-profile"), {
+        viewport: { width: 480, height: 960 },
+      });
+      browser = launched;
+      stoppers.push(() => launched.close());
+    }
 
     const rpc = { url: node.url, user: node.user, password: node.password };
     const client = new SluiceClient(worker.url);
@@ -216,16 +225,19 @@ export async function startStack(options: { env?: Record<string, string>; faucet
 
     return {
       hubUrl: worker.url,
-      tmp,
       rpc,
-      merchantKey,
       launchBrowser,
       /** Stops the Worker (the hub vanishes; the chain stays). */
       stopHub: () => stopGroup(worker.child),
       shopUrl: shop.url,
       widgetVersion: widget.version,
       node: node as RegtestNode,
-      context,
+      get context(): BrowserContext {
+        if (!browser) throw new Error("this stack was started without a browser");
+        return browser;
+      },
+      merchantKey,
+      tmp,
       client,
       mine,
       createInvoice,

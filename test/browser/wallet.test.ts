@@ -124,7 +124,7 @@ async function startHooks() {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   stack = await startStack({
-    env: {
+    vars: {
       // Short lifetimes: the exit test mines past refund_locktime in seconds.
       CHANNEL_LIFETIME_BLOCKS: "30",
       CHANNEL_CLOSE_MARGIN_BLOCKS: "6",

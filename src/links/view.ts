@@ -1,0 +1,18 @@
+/** Payment links as the API, events and webhooks render them. */
+import { msatToEdge } from "../core/money";
+import type { PaymentLink } from "./link";
+
+/** JSON view of a link. */
+export function renderLink(link: PaymentLink) {
+  return {
+    id: link.id,
+    object: "payment_link" as const,
+    status: link.status,
+    amount_msat: link.amountMsat === null ? null : msatToEdge(link.amountMsat),
+    description: link.description,
+    success_url: link.successUrl,
+    url: link.url,
+    created_at: link.createdAt,
+    disabled_at: link.disabledAt,
+  };
+}
