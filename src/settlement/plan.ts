@@ -11,6 +11,7 @@ import { closingInputSequence, SIGHASH_SINGLE_ACP } from "../chain/channel";
 import { msatToSatFloor, satToMsat } from "../core/money";
 import { bytesToHex } from "../crypto";
 import { type Leaf, anchorScript, leafSalt, merkleSumRoot } from "./merkle";
+import { payoutAccount } from "./rules";
 import type {
   CloseCandidate,
   HubCoin,
@@ -113,10 +114,8 @@ export function sizePayout(
   const grossSat = msatToSatFloor(candidate.availableMsat);
   const amountSat = grossSat - feeShareSat;
   if (amountSat < dustSat) return null;
-  const key =
-    candidate.kind === "merchant" ? `merchant:${candidate.ownerId}` : `refund_owed:${candidate.ownerId}`;
   return {
-    key,
+    key: payoutAccount(candidate),
     kind: candidate.kind,
     ownerId: candidate.ownerId,
     script: candidate.script,
@@ -238,13 +237,8 @@ function layout(index: number, items: readonly Item[], funded: Funded, input: Pl
   return { tx, payouts, closes: planned };
 }
 
-/** Plans a settlement. Deterministic: the same snapshot always gives the same transactions. */
-export function planSettlement(input: PlanInput): Plan {
-  const { limits, feeRateSatPerVb } = input;
-  if (!Number.isSafeInteger(feeRateSatPerVb) || feeRateSatPerVb < 1)
-    throw new RangeError("fee rate must be ≥ 1");
-  const skipped: { key: string; reason: SkipReason }[] = [];
-
+/** The items to pack, closes first (those paying their payer first), then the payouts worth making. */
+function queueOf(input: PlanInput, skipped: { key: string; reason: SkipReason }[]): Item[] {
   const closes = [...input.closes].sort(
     (a, b) =>
       Number(payerOutputSat(b) > 0n) - Number(payerOutputSat(a) > 0n) || byString(a.channelId, b.channelId),
@@ -254,18 +248,16 @@ export function planSettlement(input: PlanInput): Plan {
     (a, b) => byString(a.kind, b.kind) || byString(a.ownerId, b.ownerId),
   );
   for (const candidate of candidates) {
-    const payout = sizePayout(candidate, feeRateSatPerVb, limits.dustSat);
+    const payout = sizePayout(candidate, input.feeRateSatPerVb, input.limits.dustSat);
     if (payout) queue.push({ kind: "payout", payout, weight: outputWeight(payout.script) });
-    else
-      skipped.push({
-        key: `${candidate.kind === "merchant" ? "merchant" : "refund_owed"}:${candidate.ownerId}`,
-        reason: "below_dust",
-      });
+    else skipped.push({ key: payoutAccount(candidate), reason: "below_dust" });
   }
+  return queue;
+}
 
-  // The anchor's contents depend on the final leaves; its size does not.
-  const anchorWeight = (8 + pushSize(46)) * 4;
-  // Pack items into transactions, leaving room for the largest allowed set of hub inputs.
+/** Packs items into transactions, leaving room for the largest allowed set of hub inputs. */
+function pack(queue: readonly Item[], input: PlanInput, anchorWeight: number): Item[][] {
+  const { limits } = input;
   const room =
     limits.maxTxWeight -
     txWeight(0, 0xffff, anchorWeight + outputWeight(input.changeScript), 0xffff) -
@@ -287,8 +279,33 @@ export function planSettlement(input: PlanInput): Plan {
     used += cost;
   }
   if (current.length > 0) groups.push(current);
+  return groups;
+}
 
-  // Fund each transaction from the pool, dropping payouts (then closes) it cannot afford.
+/**
+ * The item to drop from a transaction the pool cannot fund: the largest payout first (so as many
+ * as possible are paid); closes only when no payout is left, the non-urgent ones first; an
+ * expiring channel's close is the very last to go.
+ */
+function dropIndex(items: readonly Item[]): number {
+  const rank = (item: Item) => (item.kind === "payout" ? 2 : item.close.reason === "expiring" ? 0 : 1);
+  let drop = items.length - 1;
+  for (const [i, item] of items.entries()) {
+    const held = items[drop]!;
+    const larger =
+      item.kind === "payout" && held.kind === "payout" && item.payout.amountSat > held.payout.amountSat;
+    if (rank(item) > rank(held) || (rank(item) === rank(held) && larger)) drop = i;
+  }
+  return drop;
+}
+
+/** Funds each transaction from the pool, dropping payouts (then closes) it cannot afford. */
+function fundGroups(
+  groups: readonly Item[][],
+  input: PlanInput,
+  anchorWeight: number,
+  skipped: { key: string; reason: SkipReason }[],
+): { items: Item[]; funded: Funded }[] {
   const pool = [...input.coins].sort((a, b) =>
     a.valueSat > b.valueSat ? -1 : a.valueSat < b.valueSat ? 1 : byString(a.txid, b.txid) || a.vout - b.vout,
   );
@@ -298,17 +315,7 @@ export function planSettlement(input: PlanInput): Plan {
     const items = [...group];
     let result = fund(items, pool, input, anchorWeight);
     while (!result && items.length > 0) {
-      // Drop the largest payout first (so as many as possible are paid); closes only when no payout
-      // is left, the non-urgent ones first; an expiring channel's close is the very last to go.
-      const rank = (item: Item) => (item.kind === "payout" ? 2 : item.close.reason === "expiring" ? 0 : 1);
-      let drop = items.length - 1;
-      for (const [i, item] of items.entries()) {
-        const held = items[drop]!;
-        const larger =
-          item.kind === "payout" && held.kind === "payout" && item.payout.amountSat > held.payout.amountSat;
-        if (rank(item) > rank(held) || (rank(item) === rank(held) && larger)) drop = i;
-      }
-      const [dropped] = items.splice(drop, 1);
+      const [dropped] = items.splice(dropIndex(items), 1);
       skipped.push({ key: itemKey(dropped!), reason: "insufficient_funds" });
       result = fund(items, pool, input, anchorWeight);
     }
@@ -325,8 +332,11 @@ export function planSettlement(input: PlanInput): Plan {
     pool.splice(0, result.coins.length);
     funded.push({ items, funded: result });
   }
+  return funded;
+}
 
-  // Liabilities once final: closed channels leave, payouts come off their accounts.
+/** Liabilities once final (closed channels leave, payouts come off their accounts), as salted leaves in owner order. */
+function leavesAfter(input: PlanInput, funded: readonly { items: Item[] }[]): Leaf[] {
   const balances = new Map(input.liabilities.map((l) => [l.owner, l.balanceMsat]));
   for (const { items } of funded) {
     for (const item of items) {
@@ -339,7 +349,19 @@ export function planSettlement(input: PlanInput): Plan {
     if (balanceMsat < 0n) throw new Error(`plan overdraws ${owner}`);
     if (balanceMsat > 0n) leaves.push({ owner, balanceMsat, salt: leafSalt(input.leafSaltSeed, owner) });
   }
-  leaves.sort((a, b) => byString(a.owner, b.owner));
+  return leaves.sort((a, b) => byString(a.owner, b.owner));
+}
+
+/** Plans a settlement. Deterministic: the same snapshot always gives the same transactions. */
+export function planSettlement(input: PlanInput): Plan {
+  if (!Number.isSafeInteger(input.feeRateSatPerVb) || input.feeRateSatPerVb < 1)
+    throw new RangeError("fee rate must be ≥ 1");
+  const skipped: { key: string; reason: SkipReason }[] = [];
+  // The anchor's contents depend on the final leaves; its size does not.
+  const anchorWeight = (8 + pushSize(46)) * 4;
+  const groups = pack(queueOf(input, skipped), input, anchorWeight);
+  const funded = fundGroups(groups, input, anchorWeight, skipped);
+  const leaves = leavesAfter(input, funded);
   const root = merkleSumRoot(input.settlementId, leaves);
   const anchor = bytesToHex(anchorScript(root));
 

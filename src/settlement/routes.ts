@@ -35,16 +35,9 @@ import {
   SettlementSchema,
 } from "./schemas";
 import { registerDeposit, runSettlement } from "./service";
-import {
-  activeSettlement,
-  getPayout,
-  getSettlement,
-  hubWalletTotals,
-  listPayouts,
-  settlementLeaves,
-  settlementTxs,
-  unspentHubUtxos,
-} from "./store";
+import { hubWalletTotals, unspentHubUtxos } from "./coins-store";
+import { getPayout, listPayouts } from "./payouts-store";
+import { activeSettlement, getSettlement, settlementLeaves, settlementTxs } from "./settlements-store";
 import { renderHubUtxo, renderPayout, renderProof, renderSettlement } from "./view";
 
 const listPayoutsRoute = merchantListRoute({

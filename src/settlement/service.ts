@@ -7,6 +7,7 @@
 import { ChainError, type ChainBackend, type ChainSpend, type ChainTx } from "../chain/backend";
 import { DUST_LIMIT_SAT } from "../chain/channel";
 import { p2wpkh } from "../chain/script";
+import type { Channel } from "../channels/channel";
 import { transitionWithConsequences } from "../channels/service";
 import {
   channelsToClose,
@@ -33,53 +34,72 @@ import {
   payoutPlanned,
   settlementFee,
 } from "../ledger/rules";
+import type { Equity } from "../ledger/rules";
 import { equityOf, journalStatements, liabilityBalances } from "../ledger/store";
-import { bumpedFeeSat, signPlannedTx, withFee } from "./build";
+import { signPlannedTx } from "./build";
 import { planSettlement } from "./plan";
 import {
+  type AbandonChanges,
+  abandonBookkeeping,
   abandonment,
+  type BumpLoad,
   closeReasonOf,
+  decideBump,
+  type FinalChanges,
+  finalBookkeeping,
+  type InputChange,
   type InputEvidence,
+  payableCandidates,
   type Seen,
   settlementDue,
   toCloseCandidate,
   watch,
 } from "./rules";
-import { hubCostMsat, type SkipReason } from "./settlement";
+import type {
+  PayoutRow,
+  Plan,
+  PlannedPayout,
+  SettlementRow,
+  SettlementTxRow,
+  SkipReason,
+  TxVersion,
+} from "./settlement";
 import {
-  abandonTxStatements,
-  activeSettlement,
   availableCoins,
-  broadcastFailedStatement,
-  broadcastStatements,
-  bumpStatements,
-  confirmedStatements,
-  finalTxStatements,
   getHubUtxo,
   insertHubUtxoStatement,
-  isSettlementTxid,
-  insertLeavesStatements,
+  reserveCoinStatements,
+  reservedCoinStatements,
+} from "./coins-store";
+import {
   insertPayoutStatement,
-  insertSettlementStatements,
-  lastSettlementAt,
   payoutBroadcastStatement,
   payoutCandidates,
   payoutConfirmedStatements,
   payoutFailedStatements,
   payoutsOf,
-  type PayoutRow,
-  reorgedStatements,
+} from "./payouts-store";
+import {
+  abandonTxStatements,
+  activeSettlement,
+  broadcastFailedStatement,
+  broadcastStatements,
+  bumpStatements,
+  confirmedStatements,
+  finalTxStatements,
+  insertLeavesStatements,
+  insertSettlementStatements,
+  isSettlementTxid,
+  lastSettlementAt,
   releaseLease,
-  reserveCoinStatements,
-  reservedCoinStatements,
-  type SettlementRow,
-  type SettlementTxRow,
+  reorgedStatements,
+  settlementTx,
   settlementTxs,
   signedStatements,
   syncSettlementStatement,
   takeLease,
   txVersions,
-} from "./store";
+} from "./settlements-store";
 import { renderHubUtxo, renderPayout } from "./view";
 
 /** Where a test may crash a run (DESIGN.md §8's dangerous moments); a throw there is the crash. */
@@ -129,6 +149,18 @@ function event(
   };
 }
 
+/** Statements announcing a merchant's payout in its new state (none for a payer's refund). */
+function payoutEvent(
+  deps: SettlementDeps,
+  type: EventType,
+  payout: PayoutRow,
+  build: typeof insertEventStatement = insertEventStatement,
+): Statement[] {
+  if (!payout.merchantId) return [];
+  const rendered = renderPayout(payout, deps.config.network);
+  return [build(deps.db, event(deps, type, payout.merchantId, payout.id, rendered))];
+}
+
 /** A batch that another run may have made first: false then (nothing changed). */
 async function tryBatch(db: Db, statements: readonly Statement[]): Promise<boolean> {
   try {
@@ -138,6 +170,11 @@ async function tryBatch(db: Db, statements: readonly Statement[]): Promise<boole
     if (isGuardAbort(e)) return false;
     throw e;
   }
+}
+
+/** Writes why a transaction did not go out (the node's words, or a bump refused): it must commit. */
+async function note(deps: SettlementDeps, tx: SettlementTxRow, reason: string): Promise<void> {
+  await runBatch(deps.db, [broadcastFailedStatement(deps.db, tx, reason)]);
 }
 
 /**
@@ -196,23 +233,28 @@ export async function runSettlement(
   };
 }
 
-/** Snapshot → plan (pure) → one batch: the settlement, its transactions, payouts moved to pending, channels to closing, coins reserved, leaves. */
-async function planAndPersist(
-  deps: SettlementDeps,
-): Promise<{ planned: string | null; skipped: { key: string; reason: SkipReason }[] }> {
+// ── planning: load the snapshot → plan (pure) → one batch ─────────────────────────────────────
+
+/** What a plan is made from, read once before planning. */
+interface PlanSnapshot {
+  readonly feeRateSatPerVb: number;
+  readonly channels: readonly Channel[];
+  readonly closes: readonly ReturnType<typeof toCloseCandidate>[];
+  readonly payouts: Awaited<ReturnType<typeof payoutCandidates>>;
+  readonly coins: Awaited<ReturnType<typeof availableCoins>>;
+  readonly liabilities: readonly { owner: string; balanceMsat: bigint }[];
+  readonly equity: Equity;
+}
+
+/** The node's tip and fee rate, the channels to close, who can be paid, the coins, liabilities and equity. */
+async function loadPlanSnapshot(deps: SettlementDeps): Promise<PlanSnapshot> {
   const { db, chain, config } = deps;
   const policy = config.settlement;
   const tipHeight = await chain.tipHeight();
   const feeRate = Math.min(policy.maxFeeRateSatPerVb, await chain.feeRateSatPerVb(policy.feeTargetBlocks));
-  const channels = await channelsToClose(
-    db,
-    tipHeight,
-    config.channel.closeMarginBlocks,
-    LIMITS.settlementClosesPerRun,
-  );
-  const closes = channels.map((c) =>
-    toCloseCandidate(c, closeReasonOf(c, tipHeight, config.channel.closeMarginBlocks)),
-  );
+  const margin = config.channel.closeMarginBlocks;
+  const channels = await channelsToClose(db, tipHeight, margin, LIMITS.settlementClosesPerRun);
+  const closes = channels.map((c) => toCloseCandidate(c, closeReasonOf(c, tipHeight, margin)));
   const [payouts, coins, liabilities, equity] = await Promise.all([
     // The least a P2WSH/P2TR payout (43 vB, the largest output the hub pays) needs to clear dust.
     payoutCandidates(
@@ -225,126 +267,156 @@ async function planAndPersist(
     liabilityBalances(db),
     equityOf(db),
   ]);
-  if (closes.length === 0 && payouts.length === 0) return { planned: null, skipped: [] };
-  // Candidates and liabilities are separate reads: never offer more than the liabilities snapshot
-  // holds (a refund in between would otherwise make the plan overdraw); the batch CHECKs the rest.
-  const owed = new Map(liabilities.map((l) => [l.owner, l.balanceMsat]));
-  const payable = payouts
-    .map((p) => {
-      const held = owed.get(`${p.kind === "merchant" ? "merchant" : "refund_owed"}:${p.ownerId}`) ?? 0n;
-      return { ...p, availableMsat: p.availableMsat < held ? p.availableMsat : held };
-    })
-    .filter((p) => p.availableMsat > 0n);
+  return { feeRateSatPerVb: feeRate, channels, closes, payouts, coins, liabilities, equity };
+}
+
+/** Snapshot → plan (pure) → one batch: the settlement, its transactions, payouts moved to pending, channels to closing, coins reserved, leaves. */
+async function planAndPersist(
+  deps: SettlementDeps,
+): Promise<{ planned: string | null; skipped: { key: string; reason: SkipReason }[] }> {
+  const snapshot = await loadPlanSnapshot(deps);
+  if (snapshot.closes.length === 0 && snapshot.payouts.length === 0) return { planned: null, skipped: [] };
   const settlementId = newId("settlement", deps.nowMs, deps.random);
   const plan = planSettlement({
     settlementId,
-    closes,
-    payouts: payable,
-    coins,
-    liabilities,
+    closes: snapshot.closes,
+    payouts: payableCandidates(snapshot.payouts, snapshot.liabilities),
+    coins: snapshot.coins,
+    liabilities: snapshot.liabilities,
     leafSaltSeed: deps.random(32),
-    hubEquityMsat: equity.feesMsat + equity.capitalMsat,
-    feeRateSatPerVb: feeRate,
-    changeScript: bytesToHex(p2wpkh(config.keys.wallet.publicKey)),
+    hubEquityMsat: snapshot.equity.feesMsat + snapshot.equity.capitalMsat,
+    feeRateSatPerVb: snapshot.feeRateSatPerVb,
+    changeScript: bytesToHex(p2wpkh(deps.config.keys.wallet.publicKey)),
     limits: {
       maxTxWeight: LIMITS.maxStandardTxWeight,
       dustSat: DUST_LIMIT_SAT,
       maxHubInputsPerTx: LIMITS.settlementHubInputsPerTx,
     },
   });
-  if (plan.txs.length === 0) return { planned: null, skipped: [...plan.skipped] };
-  const now = seconds(deps);
-  const byId = new Map(channels.map((c) => [c.id, c]));
-  const statements: Statement[] = [
-    ...insertSettlementStatements(
-      db,
-      {
-        id: settlementId,
-        merkleRoot: bytesToHex(plan.merkleRoot),
-        totalLiabilitiesMsat: plan.totalLiabilitiesMsat,
-        feeRateSatPerVb: feeRate,
-        txCount: plan.txs.length,
-        payoutCount: plan.payouts.length,
-        closeCount: plan.closes.length,
-        createdAt: now,
-      },
-      plan.txs,
-    ),
-    ...plan.closes.flatMap((c) =>
-      closePlannedStatements(db, byId.get(c.candidate.channelId)!, settlementId, c.candidate.reason, now),
-    ),
-    ...plan.coins.flatMap((coin) => reserveCoinStatements(db, coin, settlementId)),
-  ];
-  for (const p of plan.payouts) {
-    const row: PayoutRow = {
-      id: newId("payout", deps.nowMs, deps.random),
-      settlementId,
-      txIdx: p.txIndex,
-      vout: p.vout,
-      kind: p.kind,
-      merchantId: p.kind === "merchant" ? p.ownerId : null,
-      channelId: p.kind === "refund" ? p.ownerId : null,
-      scriptPubkey: p.script,
-      amountSat: p.amountSat,
-      feeShareSat: p.feeShareSat,
-      debitMsat: p.debitMsat,
-      status: "pending",
-      txid: null,
-      createdAt: now,
-      broadcastAt: null,
-      confirmedAt: null,
-    };
-    statements.push(
-      insertPayoutStatement(db, row),
-      ...journalStatements(db, payoutPlanned(row.id, p.key, p.debitMsat, now)),
-    );
-    if (row.merchantId) {
-      statements.push(
-        insertEventStatement(
-          db,
-          event(deps, "payout.pending", row.merchantId, row.id, renderPayout(row, config.network)),
-        ),
-      );
-    }
-  }
-  statements.push(...insertLeavesStatements(db, settlementId, plan.leaves));
+  const skipped = [...plan.skipped];
+  if (plan.txs.length === 0) return { planned: null, skipped };
   // Another run, a payment or a close request changed what we planned on: plan again next run.
-  if (!(await tryBatch(db, statements))) return { planned: null, skipped: [...plan.skipped] };
-  return { planned: settlementId, skipped: [...plan.skipped] };
+  if (!(await tryBatch(deps.db, planStatements(deps, snapshot, plan)))) return { planned: null, skipped };
+  return { planned: settlementId, skipped };
+}
+
+/** The plan as statements: the settlement and its transactions, closes, reserved coins, payouts, leaves. */
+function planStatements(deps: SettlementDeps, snapshot: PlanSnapshot, plan: Plan): Statement[] {
+  const { db } = deps;
+  const now = seconds(deps);
+  const byId = new Map(snapshot.channels.map((c) => [c.id, c]));
+  const settlement = {
+    id: plan.settlementId,
+    merkleRoot: bytesToHex(plan.merkleRoot),
+    totalLiabilitiesMsat: plan.totalLiabilitiesMsat,
+    feeRateSatPerVb: snapshot.feeRateSatPerVb,
+    txCount: plan.txs.length,
+    payoutCount: plan.payouts.length,
+    closeCount: plan.closes.length,
+    createdAt: now,
+  };
+  return [
+    ...insertSettlementStatements(db, settlement, plan.txs),
+    ...plan.closes.flatMap((c) =>
+      closePlannedStatements(
+        db,
+        byId.get(c.candidate.channelId)!,
+        plan.settlementId,
+        c.candidate.reason,
+        now,
+      ),
+    ),
+    ...plan.coins.flatMap((coin) => reserveCoinStatements(db, coin, plan.settlementId)),
+    ...plan.payouts.flatMap((p) => plannedPayoutStatements(deps, plan.settlementId, p, now)),
+    ...insertLeavesStatements(db, plan.settlementId, plan.leaves),
+  ];
+}
+
+/** A planned payout as a pending row, its amount moved off its balance, and its event. */
+function plannedPayoutStatements(
+  deps: SettlementDeps,
+  settlementId: string,
+  p: PlannedPayout,
+  now: number,
+): Statement[] {
+  const row: PayoutRow = {
+    id: newId("payout", deps.nowMs, deps.random),
+    settlementId,
+    txIdx: p.txIndex,
+    vout: p.vout,
+    kind: p.kind,
+    merchantId: p.kind === "merchant" ? p.ownerId : null,
+    channelId: p.kind === "refund" ? p.ownerId : null,
+    scriptPubkey: p.script,
+    amountSat: p.amountSat,
+    feeShareSat: p.feeShareSat,
+    debitMsat: p.debitMsat,
+    status: "pending",
+    txid: null,
+    createdAt: now,
+    broadcastAt: null,
+    confirmedAt: null,
+  };
+  return [
+    insertPayoutStatement(deps.db, row),
+    ...journalStatements(deps.db, payoutPlanned(row.id, p.key, p.debitMsat, now)),
+    ...payoutEvent(deps, "payout.pending", row),
+  ];
+}
+
+// ── advancing: per step, load the transaction → decide → one batch ───────────────────────────
+
+/** What one step of one transaction is decided on, read once before the step. */
+interface TxState {
+  readonly tx: SettlementTxRow;
+  /** Every signed version, oldest first. */
+  readonly versions: readonly TxVersion[];
+  readonly payouts: readonly PayoutRow[];
+  /** The channels it closes, by id (a channel missing here is a broken invariant). */
+  readonly channels: ReadonlyMap<string, Channel>;
+}
+
+/** Reads one transaction of a settlement with its versions, payouts and channels; undefined when it is gone. */
+async function loadTx(db: Db, settlementId: string, idx: number): Promise<TxState | undefined> {
+  const tx = await settlementTx(db, settlementId, idx);
+  if (!tx) return undefined;
+  const channelIds = tx.plan.inputs.flatMap((i) => (i.kind === "channel" ? [i.channelId] : []));
+  const [versions, payouts, channels] = await Promise.all([
+    txVersions(db, settlementId, idx),
+    payoutsOf(db, settlementId, idx),
+    Promise.all(channelIds.map((id) => getChannel(db, id))),
+  ]);
+  const known = channels.filter((c): c is Channel => c !== null);
+  return { tx, versions, payouts, channels: new Map(known.map((c) => [c.id, c])) };
 }
 
 /** Takes each transaction of the settlement in flight as far as it can go now. */
 async function advance(deps: SettlementDeps, settlement: SettlementRow, steps: string[]): Promise<void> {
   const tipHeight = await deps.chain.tipHeight();
-  for (const first of await settlementTxs(deps.db, settlement.id)) {
-    let tx: SettlementTxRow | undefined = first;
+  for (const { idx } of await settlementTxs(deps.db, settlement.id)) {
     // A few steps per transaction per run (planned → signed → broadcast); a bump ends the run's
     // work on it, so a refused transaction's fee rises once per run, not in a burst.
-    for (let step = 0; tx && step < 4; step++) {
-      const did = await stepTx(deps, settlement, tx, tipHeight);
+    for (let step = 0; step < 4; step++) {
+      const state = await loadTx(deps.db, settlement.id, idx);
+      if (!state) break;
+      const did = await stepTx(deps, state, tipHeight);
       if (did === null) break;
-      steps.push(`${settlement.id}:${tx.idx} ${did}`);
+      steps.push(`${settlement.id}:${idx} ${did}`);
       if (did.includes("bump")) break;
-      tx = (await settlementTxs(deps.db, settlement.id)).find((t) => t.idx === first.idx);
     }
   }
 }
 
 /** One step of one transaction; the name of what happened, or null when there is nothing to do now. */
-async function stepTx(
-  deps: SettlementDeps,
-  settlement: SettlementRow,
-  tx: SettlementTxRow,
-  tipHeight: number,
-): Promise<string | null> {
-  switch (tx.status) {
+async function stepTx(deps: SettlementDeps, state: TxState, tipHeight: number): Promise<string | null> {
+  switch (state.tx.status) {
     case "planned":
-      return sign(deps, tx);
+      return sign(deps, state.tx);
     case "signed":
-      return send(deps, tx, tipHeight);
+      return send(deps, state, tipHeight);
     case "broadcast":
     case "confirmed":
-      return observe(deps, settlement, tx, tipHeight);
+      return observe(deps, state, tipHeight);
     case "final":
     case "abandoned":
       return null;
@@ -360,20 +432,17 @@ async function sign(deps: SettlementDeps, tx: SettlementTxRow): Promise<string |
 }
 
 /** Marks a transaction broadcast (the node holds a version of it) and its payouts with it. */
-async function markBroadcast(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number): Promise<boolean> {
-  const { db, config } = deps;
-  const statements = [...broadcastStatements(db, tx, tipHeight, seconds(deps))];
-  for (const payout of await payoutsOf(db, tx.settlementId, tx.idx)) {
-    const sent: PayoutRow = { ...payout, status: "broadcast", txid: tx.txid, broadcastAt: seconds(deps) };
-    statements.push(payoutBroadcastStatement(db, payout.id, tx.txid!, seconds(deps)));
-    if (payout.merchantId) {
-      statements.push(
-        insertEventIfChangedStatement(
-          db,
-          event(deps, "payout.broadcast", payout.merchantId, payout.id, renderPayout(sent, config.network)),
-        ),
-      );
-    }
+async function markBroadcast(deps: SettlementDeps, state: TxState, tipHeight: number): Promise<boolean> {
+  const { db } = deps;
+  const { tx } = state;
+  const now = seconds(deps);
+  const statements = [...broadcastStatements(db, tx, tipHeight, now)];
+  for (const payout of state.payouts) {
+    const sent: PayoutRow = { ...payout, status: "broadcast", txid: tx.txid, broadcastAt: now };
+    statements.push(
+      payoutBroadcastStatement(db, payout.id, tx.txid!, now),
+      ...payoutEvent(deps, "payout.broadcast", sent, insertEventIfChangedStatement),
+    );
   }
   return tryBatch(db, statements);
 }
@@ -385,11 +454,12 @@ async function markBroadcast(deps: SettlementDeps, tx: SettlementTxRow, tipHeigh
  */
 async function send(
   deps: SettlementDeps,
-  tx: SettlementTxRow,
+  state: TxState,
   tipHeight: number,
   mayBump = true,
 ): Promise<string | null> {
-  const { chain, db } = deps;
+  const { chain } = deps;
+  const { tx } = state;
   if (tx.rawTx === null || tx.txid === null)
     throw new Error(`signed transaction ${tx.settlementId}:${tx.idx} has no bytes`);
   if (!(await chain.getTransaction(tx.txid))) {
@@ -397,33 +467,39 @@ async function send(
       await chain.broadcast(tx.rawTx);
     } catch (e) {
       if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
-      const live = await liveVersions(deps, tx);
-      if (!live.some((seen) => seen !== null)) {
-        // Nothing of it is on the node. A fee the node now finds too low calls for a bump; any
-        // other refusal (an input it cannot see yet, or spent) waits, unless another transaction
-        // is proven to have spent an input for good.
-        if (e.refusal !== "fee")
-          return (await abandonIfProven(deps, tx, e.message))
-            ? "abandoned: an input was spent elsewhere"
-            : null;
-        await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
-        if (!mayBump) return null;
-        return (await bump(deps, tx, tipHeight)) ? "bumped after the node refused its fee" : null;
-      }
-      await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
+      const live = await liveVersions(deps, state.versions);
+      // Nothing of it is on the node: abandon on proof, bump on a fee refusal, else wait.
+      if (!live.some((seen) => seen !== null))
+        return refused(deps, state, e, tipHeight, mayBump, "bumped after the node refused its fee");
+      await note(deps, tx, e.message);
     }
     deps.fault?.("after_broadcast");
   }
-  return (await markBroadcast(deps, tx, tipHeight)) ? "broadcast" : null;
+  return (await markBroadcast(deps, state, tipHeight)) ? "broadcast" : null;
+}
+
+/**
+ * The node refused a transaction and holds none of its versions. A fee it now finds too low
+ * calls for a bump (when `mayBump`); any other refusal (an input it cannot see yet, or spent)
+ * waits, unless another transaction is proven to have spent an input for good.
+ */
+async function refused(
+  deps: SettlementDeps,
+  state: TxState,
+  e: ChainError,
+  tipHeight: number,
+  mayBump: boolean,
+  bumpedText: string,
+): Promise<string | null> {
+  if (e.refusal !== "fee")
+    return (await abandonIfProven(deps, state, e.message)) ? "abandoned: an input was spent elsewhere" : null;
+  await note(deps, state.tx, e.message);
+  if (!mayBump) return null;
+  return (await bump(deps, state, tipHeight)) ? bumpedText : null;
 }
 
 /** What the node says of each version of a transaction, oldest first. */
-async function liveVersions(
-  deps: SettlementDeps,
-  tx: SettlementTxRow,
-  known?: readonly { txid: string }[],
-): Promise<Seen[]> {
-  const versions = known ?? (await txVersions(deps.db, tx.settlementId, tx.idx));
+function liveVersions(deps: SettlementDeps, versions: readonly { txid: string }[]): Promise<Seen[]> {
   return Promise.all(
     versions.map(async (v) => {
       const seen = await deps.chain.getTransaction(v.txid);
@@ -433,15 +509,10 @@ async function liveVersions(
 }
 
 /** Confirmations, finality, reorgs, drops and stuck transactions (rules.ts `watch` decides). */
-async function observe(
-  deps: SettlementDeps,
-  settlement: SettlementRow,
-  tx: SettlementTxRow,
-  tipHeight: number,
-): Promise<string | null> {
+async function observe(deps: SettlementDeps, state: TxState, tipHeight: number): Promise<string | null> {
   const { db, config } = deps;
-  const versions = await txVersions(db, tx.settlementId, tx.idx);
-  const seen = await liveVersions(deps, tx, versions);
+  const { tx, versions } = state;
+  const seen = await liveVersions(deps, versions);
   const confirmedVersion = versions.findIndex((v) => v.txid === tx.confirmedTxid);
   const action = watch(
     { ...tx, confirmedVersion: confirmedVersion >= 0 ? confirmedVersion : null },
@@ -454,76 +525,65 @@ async function observe(
   );
   const now = seconds(deps);
   switch (action.kind) {
-    case "final": {
+    case "final":
       deps.fault?.("before_final_bookkeeping");
-      return (await finalize(deps, settlement, tx, versions[action.version]!, action.confirmations))
-        ? "final"
-        : null;
+      return (await finalize(deps, state, versions[action.version]!, action.confirmations)) ? "final" : null;
+    case "confirmed": {
+      const txid = versions[action.version]!.txid;
+      const confirmed = confirmedStatements(db, tx, txid, action.confirmations, now);
+      return (await tryBatch(db, confirmed)) ? `confirmed (${action.confirmations})` : null;
     }
-    case "confirmed":
-      return (await tryBatch(
-        db,
-        confirmedStatements(db, tx, versions[action.version]!.txid, action.confirmations, now),
-      ))
-        ? `confirmed (${action.confirmations})`
-        : null;
     case "reorged":
       return (await tryBatch(db, reorgedStatements(db, tx, tipHeight, now)))
         ? "reorged out: back to broadcast"
         : null;
-    case "rebroadcast": {
-      try {
-        await deps.chain.broadcast(tx.rawTx!);
-        return "rebroadcast (the node had dropped it)";
-      } catch (e) {
-        if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
-        if (e.refusal !== "fee")
-          return (await abandonIfProven(deps, tx, e.message))
-            ? "abandoned: an input was spent elsewhere"
-            : null;
-        await runBatch(db, [broadcastFailedStatement(db, tx, e.message)]);
-        return (await bump(deps, tx, tipHeight)) ? "bumped after a rebroadcast refused for its fee" : null;
-      }
-    }
+    case "rebroadcast":
+      return rebroadcast(deps, state, tipHeight);
     case "bump":
-      return (await bump(deps, tx, tipHeight)) ? "fee bumped (stuck)" : null;
+      return (await bump(deps, state, tipHeight)) ? "fee bumped (stuck)" : null;
     case "wait":
       return null;
   }
 }
 
-/**
- * Replaces a transaction by a higher-fee version spending the same inputs (BIP 125), persisted
- * signed before it is sent. The hub pays the difference from its change; payouts are untouched.
- */
-async function bump(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number): Promise<boolean> {
-  const { db, chain, config } = deps;
-  const why = (reason: string) => runBatch(db, [broadcastFailedStatement(db, tx, reason)]).then(() => false);
-  if (tx.version >= LIMITS.settlementMaxFeeBumps)
-    return why("fee bump limit reached: the operator must look");
-  const target = Math.min(
-    config.settlement.maxFeeRateSatPerVb,
-    await chain.feeRateSatPerVb(config.settlement.feeTargetBlocks),
-  );
-  const capSat = BigInt(config.settlement.maxFeeRateSatPerVb) * BigInt(tx.plan.vsize);
-  const wanted = bumpedFeeSat(tx.plan, target);
-  const feeSat = wanted > capSat ? capSat : wanted;
-  if (feeSat <= tx.plan.feeSat) return why("fee already at MAX_FEE_RATE_SAT_PER_VB");
-  const plan = withFee(tx.plan, feeSat, DUST_LIMIT_SAT);
-  if (!plan) return why("the change cannot pay a higher fee");
-  // The hub's equity must still cover every unfinished transaction's share, this bump included.
-  const equity = await equityOf(db);
-  const open = (await settlementTxs(db, tx.settlementId)).filter(
-    (t) => t.status !== "final" && t.idx !== tx.idx,
-  );
-  const committed = open.reduce((sum, t) => sum + hubCostMsat(t.plan), hubCostMsat(plan));
-  // An expiring channel's close is bumped even past equity (as it was planned): the payer's refund would cost more.
-  if (committed > equity.feesMsat + equity.capitalMsat && !plan.urgent) {
-    return why("the hub's equity cannot pay a higher fee");
+/** Sends the same bytes again to a node that dropped them. */
+async function rebroadcast(deps: SettlementDeps, state: TxState, tipHeight: number): Promise<string | null> {
+  try {
+    await deps.chain.broadcast(state.tx.rawTx!);
+    return "rebroadcast (the node had dropped it)";
+  } catch (e) {
+    if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
+    return refused(deps, state, e, tipHeight, true, "bumped after a rebroadcast refused for its fee");
   }
-  const signed = signPlannedTx(plan, config.keys);
-  if (!(await tryBatch(db, bumpStatements(db, tx, plan, signed, tipHeight, seconds(deps))))) return false;
-  const bumped = (await settlementTxs(db, tx.settlementId)).find((t) => t.idx === tx.idx)!;
+}
+
+/** What a bump is decided on; null for a transaction that may not be bumped (the node is not asked). */
+async function loadBump(deps: SettlementDeps, tx: SettlementTxRow): Promise<BumpLoad | null> {
+  const { db, chain, config } = deps;
+  if (tx.version >= LIMITS.settlementMaxFeeBumps) return null;
+  const targetFeeRateSatPerVb = await chain.feeRateSatPerVb(config.settlement.feeTargetBlocks);
+  const [equity, txs] = await Promise.all([equityOf(db), settlementTxs(db, tx.settlementId)]);
+  const otherOpen = txs.filter((t) => t.status !== "final" && t.idx !== tx.idx).map((t) => t.plan);
+  return { targetFeeRateSatPerVb, equityMsat: equity.feesMsat + equity.capitalMsat, otherOpen };
+}
+
+/**
+ * Replaces a transaction by a higher-fee version spending the same inputs (BIP 125; rules.ts
+ * `decideBump` decides), persisted signed before it is sent.
+ */
+async function bump(deps: SettlementDeps, state: TxState, tipHeight: number): Promise<boolean> {
+  const { db, config } = deps;
+  const { tx } = state;
+  const decision = decideBump(tx, await loadBump(deps, tx), {
+    maxBumps: LIMITS.settlementMaxFeeBumps,
+    maxFeeRateSatPerVb: config.settlement.maxFeeRateSatPerVb,
+    dustSat: DUST_LIMIT_SAT,
+  });
+  if (decision.kind !== "bump") return note(deps, tx, decision.reason).then(() => false);
+  const signed = signPlannedTx(decision.plan, config.keys);
+  const statements = bumpStatements(db, tx, decision.plan, signed, tipHeight, seconds(deps));
+  if (!(await tryBatch(db, statements))) return false;
+  const bumped = (await loadTx(db, tx.settlementId, tx.idx))!;
   try {
     await send(deps, bumped, tipHeight, false);
   } catch (e) {
@@ -533,33 +593,36 @@ async function bump(deps: SettlementDeps, tx: SettlementTxRow, tipHeight: number
   return true;
 }
 
+// ── abandonment: only on proof (rules.ts `abandonment`), booked in one batch ──────────────────
+
 /**
  * After the node refused a transaction and holds none of its versions: abandons it only on
  * proof that another transaction spent an input for good (rules.ts `abandonment` decides) — in
  * practice a payer's CLTV refund after refund_locktime, the only input not the hub's own.
  * Otherwise it notes why it waits; the next run looks again.
  */
-async function abandonIfProven(deps: SettlementDeps, tx: SettlementTxRow, refusal: string): Promise<boolean> {
-  const { db, config } = deps;
-  const versions = await txVersions(db, tx.settlementId, tx.idx);
-  const seen = await liveVersions(deps, tx, versions);
+async function abandonIfProven(deps: SettlementDeps, state: TxState, refusal: string): Promise<boolean> {
+  const seen = await liveVersions(deps, state.versions);
   const verdict = abandonment(
-    versions.map((v) => v.txid),
+    state.versions.map((v) => v.txid),
     seen,
-    await inputEvidence(deps, tx),
-    config.settlement.confirmations,
+    await inputEvidence(deps, state),
+    deps.config.settlement.confirmations,
   );
   if (verdict.kind === "keep") {
-    await runBatch(db, [broadcastFailedStatement(db, tx, `${refusal}; waiting: ${verdict.reason}`)]);
+    await note(deps, state.tx, `${refusal}; waiting: ${verdict.reason}`);
     return false;
   }
-  return abandon(deps, tx, new Set(verdict.spent));
+  const booked = abandonBookkeeping(state.tx.plan, state.payouts, state.channels, new Set(verdict.spent));
+  if (booked.kind === "unknown_channel")
+    throw new Error(`settlement ${state.tx.settlementId} holds unknown channel ${booked.channelId}`);
+  return tryBatch(deps.db, await abandonStatements(deps, state.tx, booked.changes));
 }
 
 /** What the chain shows of each input: spent in the best chain, and by which block transaction. */
-async function inputEvidence(deps: SettlementDeps, tx: SettlementTxRow): Promise<InputEvidence[]> {
-  const { db, chain } = deps;
-  const inputs = tx.plan.inputs;
+async function inputEvidence(deps: SettlementDeps, state: TxState): Promise<InputEvidence[]> {
+  const { chain } = deps;
+  const inputs = state.tx.plan.inputs;
   const spentInChain: boolean[] = [];
   for (const input of inputs)
     spentInChain.push(!(await chain.isUnspent(input.txid, input.vout, { inChainOnly: true })));
@@ -568,12 +631,10 @@ async function inputEvidence(deps: SettlementDeps, tx: SettlementTxRow): Promise
   const shown = new Map<string, ChainTx | null>();
   if (spent.length > 0) {
     // A payer's refund is invalid before its channel's refund_locktime: no block below it can hold one.
-    let fromHeight = Number.MAX_SAFE_INTEGER;
-    for (const input of spent) {
-      const floor =
-        input.kind === "channel" ? ((await getChannel(db, input.channelId))?.refundLocktime ?? 0) : 0;
-      fromHeight = Math.min(fromHeight, floor);
-    }
+    const floors = spent.map((i) =>
+      i.kind === "channel" ? (state.channels.get(i.channelId)?.refundLocktime ?? 0) : 0,
+    );
+    const fromHeight = Math.min(Number.MAX_SAFE_INTEGER, ...floors);
     found.push(
       ...(await chain.findSpends(spent, { fromHeight, maxBlocks: LIMITS.settlementSpendScanBlocks })),
     );
@@ -599,53 +660,40 @@ async function inputEvidence(deps: SettlementDeps, tx: SettlementTxRow): Promise
 }
 
 /**
- * Abandons a transaction in one batch: payouts failed and their amounts back on the balances
- * they came from, coins back in the wallet, channels whose output is still there released for
- * the next settlement, the ones whose output was `spent` booked as refunded (the hub's loss).
+ * An abandonment as one batch: payouts failed and their amounts back on their balances, coins
+ * back in the wallet, channels released or booked refunded (the hub's loss).
  */
-async function abandon(
+async function abandonStatements(
   deps: SettlementDeps,
   tx: SettlementTxRow,
-  spent: ReadonlySet<string>,
-): Promise<boolean> {
+  changes: AbandonChanges,
+): Promise<Statement[]> {
   const { db, config } = deps;
   const now = seconds(deps);
   const at = { nowMs: deps.nowMs, random: deps.random };
   const statements: Statement[] = [...abandonTxStatements(db, tx)];
-  for (const payout of await payoutsOf(db, tx.settlementId, tx.idx)) {
-    const from =
-      payout.kind === "merchant" ? `merchant:${payout.merchantId}` : `refund_owed:${payout.channelId}`;
+  for (const { payout, backTo } of changes.payouts) {
     statements.push(
       ...payoutFailedStatements(db, payout.id),
-      ...journalStatements(db, payoutFailed(payout.id, from, payout.debitMsat, now)),
+      ...journalStatements(db, payoutFailed(payout.id, backTo, payout.debitMsat, now)),
+      ...payoutEvent(deps, "payout.failed", payout),
     );
-    if (payout.merchantId) {
-      const failed: PayoutRow = { ...payout, status: "failed" };
-      statements.push(
-        insertEventStatement(
-          db,
-          event(deps, "payout.failed", payout.merchantId, payout.id, renderPayout(failed, config.network)),
-        ),
-      );
-    }
   }
-  for (const input of tx.plan.inputs) {
-    if (input.kind === "hub") {
-      statements.push(...reservedCoinStatements(db, input, tx.settlementId, "released"));
-      continue;
-    }
-    const channel = await getChannel(db, input.channelId);
-    if (!channel) throw new Error(`settlement ${tx.settlementId} holds unknown channel ${input.channelId}`);
-    if (spent.has(`${input.txid}:${input.vout}`)) {
-      const gone = { ...channel, status: "refunded" as const, closedAt: now };
-      statements.push(...(await transitionWithConsequences(db, channel, gone, config, at)));
+  for (const input of changes.inputs) {
+    if (input.kind === "coin") {
+      statements.push(...reservedCoinStatements(db, input.coin, tx.settlementId, "released"));
+    } else if (input.kind === "refund") {
+      const gone = { ...input.channel, status: "refunded" as const, closedAt: now };
+      statements.push(...(await transitionWithConsequences(db, input.channel, gone, config, at)));
     } else {
-      statements.push(...releasedStatements(db, channel, tx.settlementId));
+      statements.push(...releasedStatements(db, input.channel, tx.settlementId));
     }
   }
   statements.push(syncSettlementStatement(db, tx.settlementId, now));
-  return tryBatch(db, statements);
+  return statements;
 }
+
+// ── final: booked with the version the chain holds (rules.ts `finalBookkeeping`) ─────────────
 
 /**
  * Books a transaction final with the version the chain holds: payouts confirmed and off the
@@ -653,81 +701,66 @@ async function abandon(
  */
 async function finalize(
   deps: SettlementDeps,
-  settlement: SettlementRow,
-  tx: SettlementTxRow,
-  confirmed: { txid: string; rawTx: string; plan: SettlementTxRow["plan"]; version: number },
+  state: TxState,
+  confirmed: TxVersion,
   confirmations: number,
 ): Promise<boolean> {
-  const { db, config } = deps;
+  const equity = await equityOf(deps.db);
+  const booked = finalBookkeeping(confirmed, state.payouts, state.channels, seconds(deps));
+  if (booked.kind === "unknown_channel")
+    throw new Error(`settlement ${state.tx.settlementId} closes unknown channel ${booked.channelId}`);
+  const statements = finalStatements(deps, state.tx, confirmed, confirmations, booked.changes, equity);
+  return tryBatch(deps.db, statements);
+}
+
+/** A final booking as statements, in the order of the changes. */
+function finalStatements(
+  deps: SettlementDeps,
+  tx: SettlementTxRow,
+  confirmed: TxVersion,
+  confirmations: number,
+  changes: FinalChanges,
+  equity: Equity,
+): Statement[] {
+  const { db } = deps;
   const now = seconds(deps);
-  const plan = confirmed.plan;
-  const statements: Statement[] = [...finalTxStatements(db, tx, confirmed, confirmations)];
-  for (const payout of await payoutsOf(db, tx.settlementId, tx.idx)) {
-    const done: PayoutRow = { ...payout, status: "confirmed", txid: confirmed.txid, confirmedAt: now };
-    statements.push(
+  const change = { ...changes.change, source: "change" as const, createdBy: tx.settlementId };
+  // What payers left the hub is its revenue before it pays its fee share.
+  const withLeft = { ...equity, feesMsat: equity.feesMsat + changes.leftToHubMsat };
+  const fee = settlementFee(`${tx.settlementId}:${tx.idx}`, changes.hubFeeMsat, withLeft, now);
+  return [
+    ...finalTxStatements(db, tx, confirmed, confirmations),
+    ...changes.payouts.flatMap((payout) => [
       ...payoutConfirmedStatements(db, payout.id, confirmed.txid, now),
       ...journalStatements(db, payoutFinal(payout.id, payout.amountSat, payout.feeShareSat, now)),
-    );
-    if (payout.merchantId) {
-      statements.push(
-        insertEventStatement(
-          db,
-          event(deps, "payout.confirmed", payout.merchantId, payout.id, renderPayout(done, config.network)),
-        ),
-      );
-    }
-  }
-  let leftToHubMsat = 0n;
-  for (const input of plan.inputs) {
-    if (input.kind === "hub") {
-      statements.push(...reservedCoinStatements(db, input, tx.settlementId, "spent"));
-      continue;
-    }
-    const channel = await getChannel(db, input.channelId);
-    if (!channel) throw new Error(`settlement ${settlement.id} closes unknown channel ${input.channelId}`);
-    const payerOut = plan.outputs.find((o) => o.kind === "payer" && o.channelId === channel.id);
-    const payerSat = payerOut ? payerOut.valueSat : 0n;
-    leftToHubMsat += channel.payerBalanceMsat - payerSat * 1000n;
-    const closed = { ...channel, status: "closed" as const, closedAt: now };
-    statements.push(
-      ...closedStatements(db, channel.id, tx.settlementId, now),
-      ...journalStatements(db, channelClosed(channel.id, channel.payerBalanceMsat, payerSat, now)),
-      insertEventStatement(
-        db,
-        event(deps, "channel.closed", null, channel.id, renderChannel(closed, config.network)),
-      ),
-    );
-  }
-  const changeVout = plan.outputs.length - 1;
-  const change = plan.outputs[changeVout]!;
-  statements.push(
-    insertHubUtxoStatement(
-      db,
-      {
-        txid: confirmed.txid,
-        vout: changeVout,
-        valueSat: change.valueSat,
-        source: "change",
-        createdBy: tx.settlementId,
-      },
-      now,
-    ),
-  );
-  const equity = await equityOf(db);
-  const hubFeeMsat = (plan.feeSat - plan.payeeFeeSat) * 1000n;
-  statements.push(
-    ...journalStatements(
-      db,
-      settlementFee(
-        `${tx.settlementId}:${tx.idx}`,
-        hubFeeMsat,
-        { ...equity, feesMsat: equity.feesMsat + leftToHubMsat },
-        now,
-      ),
-    ),
+      ...payoutEvent(deps, "payout.confirmed", payout),
+    ]),
+    ...changes.inputs.flatMap((input) => finalInputStatements(deps, tx.settlementId, input, now)),
+    insertHubUtxoStatement(db, change, now),
+    ...journalStatements(db, fee),
     syncSettlementStatement(db, tx.settlementId, now),
-  );
-  return tryBatch(db, statements);
+  ];
+}
+
+/** A final transaction's input: a hub coin spent, or a channel closed (its payer paid on chain). */
+function finalInputStatements(
+  deps: SettlementDeps,
+  settlementId: string,
+  input: InputChange,
+  now: number,
+): Statement[] {
+  const { db, config } = deps;
+  if (input.kind === "coin") return reservedCoinStatements(db, input.coin, settlementId, "spent");
+  const { channel, payerSat } = input;
+  const closed = { ...channel, status: "closed" as const, closedAt: now };
+  return [
+    ...closedStatements(db, channel.id, settlementId, now),
+    ...journalStatements(db, channelClosed(channel.id, channel.payerBalanceMsat, payerSat, now)),
+    insertEventStatement(
+      db,
+      event(deps, "channel.closed", null, channel.id, renderChannel(closed, config.network)),
+    ),
+  ];
 }
 
 /** Registers an operator deposit to the hub wallet, verified on chain (script, value, unspent, confirmed). */

@@ -177,3 +177,69 @@ export interface Plan {
   readonly totalLiabilitiesMsat: bigint;
   readonly skipped: readonly { key: string; reason: SkipReason }[];
 }
+
+// ── rows as stored ─────────────────────────────────────────────────────────────────────────
+
+export interface SettlementRow {
+  readonly id: string;
+  readonly status: SettlementStatus;
+  readonly merkleRoot: string;
+  readonly totalLiabilitiesMsat: bigint;
+  readonly feeRateSatPerVb: number;
+  readonly txCount: number;
+  readonly payoutCount: number;
+  readonly closeCount: number;
+  readonly createdAt: number;
+  readonly finalAt: number | null;
+}
+
+export interface SettlementTxRow {
+  readonly settlementId: string;
+  readonly idx: number;
+  readonly status: SettlementTxStatus;
+  readonly plan: PlannedTx;
+  readonly version: number;
+  readonly txid: string | null;
+  readonly rawTx: string | null;
+  readonly broadcastHeight: number | null;
+  readonly broadcastAttempts: number;
+  readonly lastError: string | null;
+  readonly confirmedTxid: string | null;
+  readonly confirmations: number;
+}
+
+export interface TxVersion {
+  readonly txid: string;
+  readonly version: number;
+  readonly plan: PlannedTx;
+  readonly rawTx: string;
+}
+
+export interface PayoutRow {
+  readonly id: string;
+  readonly settlementId: string;
+  readonly txIdx: number;
+  readonly vout: number;
+  readonly kind: "merchant" | "refund";
+  readonly merchantId: string | null;
+  readonly channelId: string | null;
+  readonly scriptPubkey: string;
+  readonly amountSat: bigint;
+  readonly feeShareSat: bigint;
+  readonly debitMsat: bigint;
+  readonly status: PayoutStatus;
+  readonly txid: string | null;
+  readonly createdAt: number;
+  readonly broadcastAt: number | null;
+  readonly confirmedAt: number | null;
+}
+
+export interface HubUtxoRow {
+  readonly txid: string;
+  readonly vout: number;
+  readonly valueSat: bigint;
+  readonly status: "available" | "reserved" | "spent";
+  readonly source: "deposit" | "change";
+  readonly settlementId: string | null;
+  readonly createdAt: number;
+}

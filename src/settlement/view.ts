@@ -4,7 +4,7 @@ import { msatToEdge } from "../core/money";
 import type { Network } from "../core/network";
 import { bytesToHex, hexToBytes } from "../crypto";
 import type { ProofStep } from "./merkle";
-import type { HubUtxoRow, PayoutRow, SettlementRow, SettlementTxRow } from "./store";
+import type { HubUtxoRow, PayoutRow, SettlementRow, SettlementTxRow } from "./settlement";
 
 /** The address of an output script the hub pays (always a standard segwit script). */
 export const addressOf = (scriptHex: string, network: Network) =>

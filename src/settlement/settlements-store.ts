@@ -1,90 +1,22 @@
 /**
- * The only module that reads and writes settlements, their transactions and versions, payouts,
- * leaves, and the hub wallet's outputs. Every state change is a guarded statement: a transition
- * another run already made aborts the whole batch instead of happening twice.
+ * Settlements with their transactions, signed versions and leaves, and the lease one run holds.
+ * Every state change is a guarded statement: a transition another run already made aborts the
+ * whole batch instead of happening twice.
  */
 import { bytesToHex, hexToBytes } from "../crypto";
 import { type Db, guardChanged, rawStatement, type Statement } from "../db/client";
 import type { Leaf } from "./merkle";
+import { all, maybe, n, type Raw, s } from "./rows";
 import {
   decodePlannedTx,
   encodePlannedTx,
-  type HubCoin,
-  type PayoutCandidate,
-  type PayoutStatus,
   type PlannedTx,
+  type SettlementRow,
   type SettlementStatus,
+  type SettlementTxRow,
   type SettlementTxStatus,
+  type TxVersion,
 } from "./settlement";
-
-export interface SettlementRow {
-  readonly id: string;
-  readonly status: SettlementStatus;
-  readonly merkleRoot: string;
-  readonly totalLiabilitiesMsat: bigint;
-  readonly feeRateSatPerVb: number;
-  readonly txCount: number;
-  readonly payoutCount: number;
-  readonly closeCount: number;
-  readonly createdAt: number;
-  readonly finalAt: number | null;
-}
-
-export interface SettlementTxRow {
-  readonly settlementId: string;
-  readonly idx: number;
-  readonly status: SettlementTxStatus;
-  readonly plan: PlannedTx;
-  readonly version: number;
-  readonly txid: string | null;
-  readonly rawTx: string | null;
-  readonly broadcastHeight: number | null;
-  readonly broadcastAttempts: number;
-  readonly lastError: string | null;
-  readonly confirmedTxid: string | null;
-  readonly confirmations: number;
-}
-
-export interface TxVersion {
-  readonly txid: string;
-  readonly version: number;
-  readonly plan: PlannedTx;
-  readonly rawTx: string;
-}
-
-export interface PayoutRow {
-  readonly id: string;
-  readonly settlementId: string;
-  readonly txIdx: number;
-  readonly vout: number;
-  readonly kind: "merchant" | "refund";
-  readonly merchantId: string | null;
-  readonly channelId: string | null;
-  readonly scriptPubkey: string;
-  readonly amountSat: bigint;
-  readonly feeShareSat: bigint;
-  readonly debitMsat: bigint;
-  readonly status: PayoutStatus;
-  readonly txid: string | null;
-  readonly createdAt: number;
-  readonly broadcastAt: number | null;
-  readonly confirmedAt: number | null;
-}
-
-export interface HubUtxoRow {
-  readonly txid: string;
-  readonly vout: number;
-  readonly valueSat: bigint;
-  readonly status: "available" | "reserved" | "spent";
-  readonly source: "deposit" | "change";
-  readonly settlementId: string | null;
-  readonly createdAt: number;
-}
-
-type Raw = Record<string, unknown>;
-const n = (v: unknown) => v as number;
-const s = (v: unknown) => v as string;
-const maybe = <T>(v: unknown) => (v ?? null) as T | null;
 
 const settlementFrom = (r: Raw): SettlementRow => ({
   id: s(r.id),
@@ -113,45 +45,6 @@ const txFrom = (r: Raw): SettlementTxRow => ({
   confirmedTxid: maybe<string>(r.confirmed_txid),
   confirmations: n(r.confirmations),
 });
-
-const payoutFrom = (r: Raw): PayoutRow => ({
-  id: s(r.id),
-  settlementId: s(r.settlement_id),
-  txIdx: n(r.tx_idx),
-  vout: n(r.vout),
-  kind: s(r.kind) as PayoutRow["kind"],
-  merchantId: maybe<string>(r.merchant_id),
-  channelId: maybe<string>(r.channel_id),
-  scriptPubkey: s(r.script_pubkey),
-  amountSat: BigInt(n(r.amount_sat)),
-  feeShareSat: BigInt(n(r.fee_share_sat)),
-  debitMsat: BigInt(n(r.debit_msat)),
-  status: s(r.status) as PayoutStatus,
-  txid: maybe<string>(r.txid),
-  createdAt: n(r.created_at),
-  broadcastAt: maybe<number>(r.broadcast_at),
-  confirmedAt: maybe<number>(r.confirmed_at),
-});
-
-const utxoFrom = (r: Raw): HubUtxoRow => ({
-  txid: s(r.txid),
-  vout: n(r.vout),
-  valueSat: BigInt(n(r.value_sat)),
-  status: s(r.status) as HubUtxoRow["status"],
-  source: s(r.source) as HubUtxoRow["source"],
-  settlementId: maybe<string>(r.settlement_id),
-  createdAt: n(r.created_at),
-});
-
-const all = async (db: Db, sql: string, ...params: unknown[]) =>
-  (
-    await db.$client
-      .prepare(sql)
-      .bind(...params)
-      .all<Raw>()
-  ).results;
-
-// ── lease ────────────────────────────────────────────────────────────────────────────────────
 
 /** Takes the settlement lease until `untilMs` unless another run holds it; false when held. */
 export async function takeLease(db: Db, nowMs: number, untilMs: number): Promise<boolean> {
@@ -183,8 +76,6 @@ export async function releaseLease(db: Db, untilMs: number): Promise<void> {
   ).run();
 }
 
-// ── reads ────────────────────────────────────────────────────────────────────────────────────
-
 /** The settlement in flight (at most one), or null. */
 export async function activeSettlement(db: Db): Promise<SettlementRow | null> {
   const [row] = await all(db, "SELECT * FROM settlements WHERE active = 1");
@@ -210,6 +101,21 @@ export async function settlementTxs(db: Db, settlementId: string): Promise<Settl
   ).map(txFrom);
 }
 
+/** One transaction of a settlement, or undefined. */
+export async function settlementTx(
+  db: Db,
+  settlementId: string,
+  idx: number,
+): Promise<SettlementTxRow | undefined> {
+  const [row] = await all(
+    db,
+    "SELECT * FROM settlement_txs WHERE settlement_id = ? AND idx = ?",
+    settlementId,
+    idx,
+  );
+  return row ? txFrom(row) : undefined;
+}
+
 /** Every signed version of one transaction, oldest first. */
 export async function txVersions(db: Db, settlementId: string, idx: number): Promise<TxVersion[]> {
   const rows = await all(
@@ -224,47 +130,6 @@ export async function txVersions(db: Db, settlementId: string, idx: number): Pro
     plan: decodePlannedTx(s(r.plan)),
     rawTx: s(r.raw_tx),
   }));
-}
-
-/** Payouts of a settlement (optionally of one of its transactions). */
-export async function payoutsOf(db: Db, settlementId: string, txIdx?: number): Promise<PayoutRow[]> {
-  const rows =
-    txIdx === undefined
-      ? await all(db, "SELECT * FROM payouts WHERE settlement_id = ? ORDER BY tx_idx, vout", settlementId)
-      : await all(
-          db,
-          "SELECT * FROM payouts WHERE settlement_id = ? AND tx_idx = ? ORDER BY vout",
-          settlementId,
-          txIdx,
-        );
-  return rows.map(payoutFrom);
-}
-
-/** One of a merchant's payouts, or null. */
-export async function getPayout(db: Db, merchantId: string, id: string): Promise<PayoutRow | null> {
-  const [row] = await all(db, "SELECT * FROM payouts WHERE id = ? AND merchant_id = ?", id, merchantId);
-  return row ? payoutFrom(row) : null;
-}
-
-/** A merchant's payouts, newest first; up to limit + 1 rows. */
-export async function listPayouts(
-  db: Db,
-  merchantId: string,
-  page: { limit: number; startingAfter: string | undefined; status?: PayoutStatus },
-): Promise<PayoutRow[]> {
-  const rows = await all(
-    db,
-    `SELECT * FROM payouts WHERE merchant_id = ?
-       AND (? IS NULL OR id < ?) AND (? IS NULL OR status = ?)
-     ORDER BY id DESC LIMIT ?`,
-    merchantId,
-    page.startingAfter ?? null,
-    page.startingAfter ?? null,
-    page.status ?? null,
-    page.status ?? null,
-    page.limit + 1,
-  );
-  return rows.map(payoutFrom);
 }
 
 /** The liabilities a settlement anchored, in tree order. */
@@ -282,77 +147,6 @@ export async function settlementLeaves(db: Db, settlementId: string): Promise<Le
     })),
   );
 }
-
-/** Hub wallet outputs available to spend, largest first. */
-export async function availableCoins(db: Db, limit: number): Promise<HubCoin[]> {
-  const rows = await all(
-    db,
-    "SELECT txid, vout, value_sat FROM hub_utxos WHERE status = 'available' ORDER BY value_sat DESC, txid, vout LIMIT ?",
-    limit,
-  );
-  return rows.map((r) => ({ txid: s(r.txid), vout: n(r.vout), valueSat: BigInt(n(r.value_sat)) }));
-}
-
-/** The hub wallet's outputs not yet spent. */
-export async function unspentHubUtxos(db: Db, limit: number): Promise<HubUtxoRow[]> {
-  return (
-    await all(
-      db,
-      "SELECT * FROM hub_utxos WHERE status <> 'spent' ORDER BY created_at DESC, txid, vout LIMIT ?",
-      limit,
-    )
-  ).map(utxoFrom);
-}
-
-/** One hub wallet output, or null. */
-export async function getHubUtxo(db: Db, txid: string, vout: number): Promise<HubUtxoRow | null> {
-  const [row] = await all(db, "SELECT * FROM hub_utxos WHERE txid = ? AND vout = ?", txid, vout);
-  return row ? utxoFrom(row) : null;
-}
-
-/** Totals of the hub wallet by status, in sat. */
-export async function hubWalletTotals(
-  db: Db,
-): Promise<{ availableSat: bigint; reservedSat: bigint; count: number }> {
-  const [row] = await all(
-    db,
-    `SELECT COALESCE(SUM(CASE WHEN status = 'available' THEN value_sat END), 0) AS available,
-            COALESCE(SUM(CASE WHEN status = 'reserved' THEN value_sat END), 0) AS reserved,
-            COUNT(CASE WHEN status <> 'spent' THEN 1 END) AS count
-     FROM hub_utxos`,
-  );
-  return {
-    availableSat: BigInt(n(row?.available ?? 0)),
-    reservedSat: BigInt(n(row?.reserved ?? 0)),
-    count: n(row?.count ?? 0),
-  };
-}
-
-// ── writes ───────────────────────────────────────────────────────────────────────────────────
-
-/** Statement registering a hub wallet output (the caller books the deposit in the same batch). */
-export const insertHubUtxoStatement = (
-  db: Db,
-  utxo: {
-    txid: string;
-    vout: number;
-    valueSat: bigint;
-    source: "deposit" | "change";
-    createdBy: string | null;
-  },
-  nowSeconds: number,
-): Statement =>
-  rawStatement(
-    db,
-    `INSERT INTO hub_utxos (txid, vout, value_sat, status, source, settlement_id, created_by_settlement, created_at)
-     VALUES (?, ?, ?, 'available', ?, NULL, ?, ?)`,
-    utxo.txid,
-    utxo.vout,
-    Number(utxo.valueSat),
-    utxo.source,
-    utxo.createdBy,
-    nowSeconds,
-  );
 
 /** The settlement row (in flight) and its planned transactions. */
 export function insertSettlementStatements(
@@ -389,62 +183,6 @@ export function insertSettlementStatements(
     ),
   ];
 }
-
-/** Guarded: reserves a hub coin for a settlement. */
-export const reserveCoinStatements = (db: Db, coin: HubCoin, settlementId: string): Statement[] => [
-  rawStatement(
-    db,
-    "UPDATE hub_utxos SET status = 'reserved', settlement_id = ? WHERE txid = ? AND vout = ? AND status = 'available'",
-    settlementId,
-    coin.txid,
-    coin.vout,
-  ),
-  guardChanged(db, "hub_coin_not_available"),
-];
-
-/**
- * Guarded: a coin a settlement reserved is spent (its transaction is final) or released (its
- * transaction was abandoned: the wallet's to spend again).
- */
-export const reservedCoinStatements = (
-  db: Db,
-  coin: { txid: string; vout: number },
-  settlementId: string,
-  outcome: "spent" | "released",
-): Statement[] => [
-  rawStatement(
-    db,
-    `UPDATE hub_utxos SET status = ?, settlement_id = CASE WHEN ? = 'spent' THEN settlement_id END
-     WHERE txid = ? AND vout = ? AND status = 'reserved' AND settlement_id = ?`,
-    outcome === "spent" ? "spent" : "available",
-    outcome,
-    coin.txid,
-    coin.vout,
-    settlementId,
-  ),
-  guardChanged(db, "hub_coin_not_reserved"),
-];
-
-/** Statement inserting a payout (pending). */
-export const insertPayoutStatement = (db: Db, p: PayoutRow): Statement =>
-  rawStatement(
-    db,
-    `INSERT INTO payouts (id, settlement_id, tx_idx, vout, kind, merchant_id, channel_id, script_pubkey,
-       amount_sat, fee_share_sat, debit_msat, status, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-    p.id,
-    p.settlementId,
-    p.txIdx,
-    p.vout,
-    p.kind,
-    p.merchantId,
-    p.channelId,
-    p.scriptPubkey,
-    Number(p.amountSat),
-    Number(p.feeShareSat),
-    Number(p.debitMsat),
-    p.createdAt,
-  );
 
 /** Leaves per stored row: ~70 bytes each as JSON, far under D1's 2 MB row limit. */
 const LEAVES_PER_ROW = 1_000;
@@ -597,21 +335,6 @@ export function broadcastStatements(
   ];
 }
 
-/** Guarded: a payout's transaction reached the node (its first broadcast). */
-export const payoutBroadcastStatement = (
-  db: Db,
-  payoutId: string,
-  txid: string,
-  nowSeconds: number,
-): Statement =>
-  rawStatement(
-    db,
-    "UPDATE payouts SET status = 'broadcast', txid = ?, broadcast_at = ? WHERE id = ? AND status = 'pending'",
-    txid,
-    nowSeconds,
-    payoutId,
-  );
-
 /** Records why a broadcast failed (the node's words, no secrets): the next run tries again or bumps. */
 export const broadcastFailedStatement = (db: Db, tx: SettlementTxRow, reason: string): Statement =>
   rawStatement(
@@ -689,71 +412,6 @@ export function finalTxStatements(
   ];
 }
 
-/** Guarded: a payout is on chain for good. */
-export const payoutConfirmedStatements = (
-  db: Db,
-  payoutId: string,
-  txid: string,
-  nowSeconds: number,
-): Statement[] => [
-  rawStatement(
-    db,
-    "UPDATE payouts SET status = 'confirmed', txid = ?, confirmed_at = ? WHERE id = ? AND status IN ('pending', 'broadcast')",
-    txid,
-    nowSeconds,
-    payoutId,
-  ),
-  guardChanged(db, "payout_changed"),
-];
-
-/**
- * Who can be paid now, oldest account first: merchants with a payout address whose ledger
- * balance reached their threshold (or the default), and payers owed refunds (paid to the
- * channel's refund script).
- */
-export async function payoutCandidates(
-  db: Db,
-  defaultThresholdMsat: bigint,
-  limit: number,
-  /** Below this a payout would be dust after its fee share: such balances wait without taking a slot. */
-  minimumMsat: bigint,
-): Promise<PayoutCandidate[]> {
-  const merchants = await all(
-    db,
-    `SELECT m.id AS owner, m.payout_script_pubkey AS script, b.balance_msat AS balance
-     FROM merchants m JOIN ledger_balances b ON b.account = 'merchant:' || m.id
-     WHERE m.payout_script_pubkey IS NOT NULL AND b.balance_msat >= ?
-       AND b.balance_msat >= COALESCE(m.payout_threshold_msat, ?)
-     ORDER BY m.id LIMIT ?`,
-    Number(minimumMsat),
-    Number(defaultThresholdMsat),
-    limit,
-  );
-  const refunds = await all(
-    db,
-    `SELECT c.id AS owner, c.refund_script_pubkey AS script, b.balance_msat AS balance
-     FROM ledger_balances b JOIN channels c ON b.account = 'refund_owed:' || c.id
-     WHERE b.account LIKE 'refund_owed:%' AND b.balance_msat >= ?
-     ORDER BY c.id LIMIT ?`,
-    Number(minimumMsat),
-    Math.max(0, limit - merchants.length),
-  );
-  return [
-    ...merchants.map((r) => ({
-      kind: "merchant" as const,
-      ownerId: s(r.owner),
-      script: s(r.script),
-      availableMsat: BigInt(n(r.balance)),
-    })),
-    ...refunds.map((r) => ({
-      kind: "refund" as const,
-      ownerId: s(r.owner),
-      script: s(r.script),
-      availableMsat: BigInt(n(r.balance)),
-    })),
-  ];
-}
-
 /** True when a txid is one of the hub's settlement transactions (any version). */
 export async function isSettlementTxid(db: Db, txid: string): Promise<boolean> {
   const [row] = await all(db, "SELECT 1 AS found FROM settlement_tx_versions WHERE txid = ?", txid);
@@ -770,14 +428,4 @@ export const abandonTxStatements = (db: Db, tx: SettlementTxRow): Statement[] =>
     tx.idx,
   ),
   guardChanged(db, "settlement_tx_changed"),
-];
-
-/** Guarded: a payout whose transaction was abandoned. */
-export const payoutFailedStatements = (db: Db, payoutId: string): Statement[] => [
-  rawStatement(
-    db,
-    "UPDATE payouts SET status = 'failed' WHERE id = ? AND status IN ('pending', 'broadcast')",
-    payoutId,
-  ),
-  guardChanged(db, "payout_changed"),
 ];
