@@ -3,11 +3,13 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { configDefaults, defineConfig } from "vitest/config";
 import { TEST_BINDINGS } from "./test/bindings.ts";
 import { WorkerdDiagnostics } from "./test/workerd-log.ts";
+import { buildWallet } from "./wallet/build.mjs";
 import { buildWidget } from "./widget/build.mjs";
 
 export default defineConfig(async () => {
   // The Worker serves the built widget: build it first so no test sees a stale or missing bundle.
   await buildWidget();
+  await buildWallet();
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {

@@ -3,7 +3,7 @@ import type { RpcConfig } from "./chain/backends/bitcoind-rpc";
 import { isCurrency } from "./core/currency";
 import { LIMITS } from "./core/limits";
 import { parseNetwork, type Network } from "./core/network";
-import { sha256, utf8ToBytes } from "./crypto";
+import { hexToBytes, sha256, utf8ToBytes } from "./crypto";
 import { deriveHubKeys, type HubKeys, parseSeed } from "./keys/derive";
 import { RATE_SOURCE_NAMES, type RateSourceName } from "./rates/rate";
 
@@ -40,6 +40,8 @@ export interface Env {
   PAYOUT_THRESHOLD_MSAT?: string;
   /** Regtest only: a shorter least invoice expiry than the 60 s production keeps (test stacks). */
   MIN_INVOICE_EXPIRY_SECONDS?: string;
+  /** Regtest dev runs only (`npm start`): the dev faucet's key, for the wallet's "fund from the faucet". */
+  SLUICE_DEV_FAUCET_SECRET?: string;
   /** Exchange rates (docs/fiat.md): sources, currencies, staleness bound, provider base URLs, fixed prices. */
   RATE_SOURCES?: string;
   RATE_CURRENCIES?: string;
@@ -112,10 +114,20 @@ export interface Config {
   readonly channel: ChannelPolicy;
   readonly fees: FeePolicy;
   readonly settlement: SettlementPolicy;
+  /** The regtest dev faucet's key: only with DEV_MODE on regtest, else null (no faucet route). */
+  readonly devFaucetSecret: Uint8Array | null;
   readonly rates: RatePolicy;
 }
 
 const cache = new WeakMap<object, Config>();
+
+/** The dev faucet's secret key, when this is a regtest dev run that has one. */
+function devFaucetSecret(env: Env): Uint8Array | null {
+  const hex = env.SLUICE_DEV_FAUCET_SECRET?.trim();
+  if (!hex || env.DEV_MODE !== "true" || parseNetwork(env.NETWORK) !== "regtest") return null;
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error("SLUICE_DEV_FAUCET_SECRET must be 32 bytes of hex");
+  return hexToBytes(hex);
+}
 
 function int(value: string | undefined, fallback: number, name: string, min: number, max: number): number {
   if (value === undefined || value === "") return fallback;
@@ -162,6 +174,7 @@ export function loadConfig(env: Env): Config {
     keys: deriveHubKeys(parseSeed(env.HUB_SEED)),
     operatorTokenHash: token ? sha256(utf8ToBytes(token)) : null,
     devMode: env.DEV_MODE === "true",
+    devFaucetSecret: devFaucetSecret(env),
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, "") || null,
     lightningAddressDomain: domain(env.LIGHTNING_ADDRESS_DOMAIN),
     rpc: env.BITCOIN_RPC_URL

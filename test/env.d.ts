@@ -17,6 +17,7 @@ declare namespace Cloudflare {
     SETTLEMENT_INTERVAL_SECONDS?: string;
     FALLBACK_FEE_RATE_SAT_PER_VB?: string;
     PAYOUT_THRESHOLD_MSAT?: string;
+    SLUICE_DEV_FAUCET_SECRET?: string;
     MERCHANT_FEE_PPM?: string;
     MERCHANT_FEE_BASE_MSAT?: string;
     MIN_INVOICE_EXPIRY_SECONDS?: string;

@@ -11,7 +11,7 @@ const HERE = dirname(new URL(import.meta.url).pathname);
 const DIST = join(HERE, "dist");
 
 /** Writes `path` only when its content changes (a rewrite would restart `wrangler dev`), atomically. */
-function writeIfChanged(path, content) {
+export function writeIfChanged(path, content) {
   try {
     if (readFileSync(path, "utf8") === content) return;
   } catch {}

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort } from "./regtest.mjs";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -67,15 +68,34 @@ export function applyMigrations(persistTo, { quiet = false } = {}) {
  * `envFile` replaces .dev.vars (wrangler reads only the given file), so several hubs can run side by side.
  */
 export async function startWorker({ port = 8787, persistTo, quiet = false, envFile } = {}) {
-  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled"];
+  // Its own inspector port too: left to itself, each wrangler dev takes the first free one from
+  // 9229, and two starting at once (parallel browser suites) pick the same one and one dies.
+  const args = [
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--test-scheduled",
+  ];
   if (persistTo) args.push("--persist-to", persistTo);
   if (envFile) args.push("--env-file", envFile);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,
-    stdio: quiet ? "ignore" : "inherit",
+    // Quiet keeps wrangler's last words, so a start that fails says why.
+    stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
+  let tail = "";
+  const keep = (chunk) => {
+    tail = (tail + chunk).slice(-2000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try {
@@ -84,7 +104,8 @@ export async function startWorker({ port = 8787, persistTo, quiet = false, envFi
   };
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited with ${child.exitCode}${tail ? `:\n${tail}` : ""}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) return { url, child, stop };

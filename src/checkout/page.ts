@@ -17,24 +17,36 @@ function pageStyleHash(): Promise<string> {
 }
 
 /**
- * Scripts only from this origin (the widget, pinned by SRI), requests only to this origin, no
- * inline script, styles only by hash, no plugins, no framing, no form posts (payment link pages post
- * to themselves, nowhere else), no <base>, and DOM
- * sinks locked by Trusted Types (the widget builds its DOM without them).
+ * The hub's strict page policy (the hosted checkout, payment link pages and the wallet): scripts
+ * only from this origin, requests only to this origin, no inline script, no plugins, no framing, no
+ * form posts (payment link pages post to themselves, nowhere else), no <base>, and DOM sinks locked
+ * by Trusted Types (`trustedTypes` names the only policies a page may create; 'none' for pages that
+ * build their DOM without them).
  */
-export async function checkoutPageCsp(forms: "none" | "self" = "none"): Promise<string> {
+export function strictPageCsp(options: {
+  styleSrc: string;
+  trustedTypes: string;
+  forms?: "none" | "self";
+  extra?: string[];
+}): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "connect-src 'self'",
-    `style-src ${await pageStyleHash()}`,
+    `style-src ${options.styleSrc}`,
     "img-src 'self'",
     "base-uri 'none'",
-    `form-action '${forms}'`,
+    `form-action '${options.forms ?? "none"}'`,
     "frame-ancestors 'none'",
     "require-trusted-types-for 'script'",
-    "trusted-types 'none'",
+    `trusted-types ${options.trustedTypes}`,
+    ...(options.extra ?? []),
   ].join("; ");
+}
+
+/** The checkout and payment link pages' policy: the widget pinned by SRI, its one stylesheet by hash. */
+export async function checkoutPageCsp(forms: "none" | "self" = "none"): Promise<string> {
+  return strictPageCsp({ styleSrc: await pageStyleHash(), trustedTypes: "'none'", forms });
 }
 
 /** Escapes text for HTML content and attribute values. */

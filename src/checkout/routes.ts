@@ -5,11 +5,12 @@ import { domainError } from "../core/errors";
 import { LIMITS } from "../core/limits";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
-import { errorResponses, jsonResponse } from "../http/schemas";
+import { errorResponses, jsonRequest, jsonResponse } from "../http/schemas";
 import { validationHook } from "../http/validation";
+import { decodeInvoice } from "../lightning/bolt11";
 import { checkoutPage, notFoundPage, pageHeaders } from "./page";
-import { CheckoutSchema, InvoiceIdParam, textResponse, WidgetQuery } from "./schemas";
-import { getCheckoutInvoice } from "./store";
+import { CheckoutSchema, InvoiceIdParam, LookupBody, textResponse, WidgetQuery } from "./schemas";
+import { getCheckoutInvoice, getCheckoutInvoiceByHash } from "./store";
 import { amountText, renderCheckout } from "./view";
 import { WIDGET_INTEGRITY, WIDGET_JS, WIDGET_PATH, widgetHeaders } from "./widget";
 
@@ -23,6 +24,17 @@ const viewRoute = createRoute({
   description: `No authentication, any origin (CORS). Cacheable by shared caches for ${LIMITS.checkoutCacheSeconds} s. Never shows the preimage, private metadata or the success URL before payment.`,
   request: { params: InvoiceIdParam },
   responses: { 200: jsonResponse(CheckoutSchema, "The checkout view"), ...errorResponses(404) },
+});
+
+const lookupRoute = createRoute({
+  method: "post",
+  path: "/v1/checkout/lookup",
+  tags,
+  summary: "The public view of the invoice with this BOLT11 string (a wallet's confirm screen)",
+  description:
+    "For a wallet holding only the BOLT11 string: who is asking to be paid, and whether the invoice is still open. 404 when the invoice is not this hub's.",
+  request: jsonRequest(LookupBody),
+  responses: { 200: jsonResponse(CheckoutSchema, "The checkout view"), ...errorResponses(400, 404, 413) },
 });
 
 const pageRoute = createRoute({
@@ -61,6 +73,16 @@ export function checkoutRoutes() {
     const found = await getCheckoutInvoice(c.var.db, id);
     if (!found) return fail(c, domainError("invoice_not_found", `no invoice '${id}'`, "id")) as never;
     c.header("cache-control", `public, max-age=${LIMITS.checkoutCacheSeconds}`);
+    return c.json(renderCheckout(found, unixSeconds(c.var.clock)), 200);
+  });
+
+  app.openapi(lookupRoute, async (c) => {
+    const bolt11 = c.req.valid("json").invoice.trim().toLowerCase();
+    const decoded = decodeInvoice(bolt11);
+    if (!decoded.ok) return fail(c, decoded.error) as never;
+    const found = await getCheckoutInvoiceByHash(c.var.db, decoded.value.payment_hash);
+    if (!found || found.invoice.bolt11 !== bolt11)
+      return fail(c, domainError("invoice_not_found", "this hub issued no such invoice", "invoice")) as never;
     return c.json(renderCheckout(found, unixSeconds(c.var.clock)), 200);
   });
 

@@ -1,5 +1,6 @@
 /** Checkout schemas: the public view (JSON) and the documented HTML / JavaScript responses. */
 import { z } from "@hono/zod-openapi";
+import { LIMITS } from "../core/limits";
 import { INVOICE_STATUSES } from "../invoices/invoice";
 
 export const CheckoutSchema = z
@@ -40,6 +41,10 @@ export const CheckoutSchema = z
       .openapi({ description: "The hub's clock, so countdowns survive device skew" }),
   })
   .openapi("Checkout");
+
+export const LookupBody = z
+  .strictObject({ invoice: z.string().min(1).max(LIMITS.maxBolt11Chars).openapi({ example: "lnbcrt1…" }) })
+  .openapi("CheckoutLookupRequest");
 
 export const InvoiceIdParam = z.object({
   id: z

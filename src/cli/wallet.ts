@@ -27,7 +27,8 @@ export interface WalletDeps {
   readonly faucetSecret?: string;
 }
 
-function flags(args: readonly string[]): Map<string, string> {
+/** `--name value` pairs (a flag without a value is "true"). */
+export function flags(args: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const name = args[i]!;

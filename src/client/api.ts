@@ -124,12 +124,46 @@ export class SluiceClient {
   closeChannel = (id: string, signature: string) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/close`, { signature });
   settlement = (id: string) => this.call<SettlementView>("GET", `/v1/settlements/${encodeURIComponent(id)}`);
+  /** The public checkout view of an invoice (what a shopper sees). */
+  checkout = (invoiceId: string) =>
+    this.call<CheckoutView>("GET", `/v1/checkout/${encodeURIComponent(invoiceId)}`);
+  /** The checkout view of the invoice whose BOLT11 string this is (404 when it is not this hub's). */
+  lookupInvoice = (invoice: string) => this.call<CheckoutView>("POST", "/v1/checkout/lookup", { invoice });
+  /** Relays a payer's signed CLTV refund of this channel through the hub's Bitcoin node. */
+  broadcastRefund = (id: string, rawTx: string) =>
+    this.call<{ txid: string }>("POST", `/v1/channels/${encodeURIComponent(id)}/refund`, { raw_tx: rawTx });
+  /** Regtest dev hubs only: pays a channel's exact capacity to its funding script from the dev faucet. */
+  devFaucet = (channelId: string) =>
+    this.call<{ txid: string; vout: number }>("POST", "/v1/dev/faucet", { channel_id: channelId });
+  /** Whether this hub has a dev faucet (regtest, dev mode). */
+  devFaucetAvailable = () =>
+    this.call<{ available: true }>("GET", "/v1/dev/faucet").then(
+      () => true,
+      (e) => {
+        if (e instanceof SluiceApiError && e.status === 404) return false;
+        throw e;
+      },
+    );
   /** A payer's proof: authenticated by a signature of the channel key, no API key. */
   channelProof = (settlementId: string, channelId: string, signature: string) =>
     this.call<SettlementProof>(
       "GET",
       `/v1/settlements/${encodeURIComponent(settlementId)}/proof?channel_id=${encodeURIComponent(channelId)}&signature=${signature}`,
     );
+}
+
+/** GET /v1/checkout/{id}: the public view of an invoice. */
+export interface CheckoutView {
+  id: string;
+  status: "open" | "paid" | "expired" | "canceled";
+  merchant_name: string;
+  description: string | null;
+  amount_msat: number;
+  bolt11: string;
+  payment_hash: string;
+  expires_at: number;
+  paid_at: number | null;
+  server_time: number;
 }
 
 export interface SettlementView {

@@ -34,10 +34,26 @@ export interface StoredChannel {
   fundingVout: number | null;
   seq: number;
   payerBalanceMsat: string;
+  /** The status the hub last reported (`sync`), for showing while offline. */
+  status?: string;
+}
+
+/** A payment the wallet made, as it verified it. */
+export interface PaymentRecord {
+  paymentId: string;
+  invoiceId: string;
+  amountMsat: string;
+  paymentHash: string;
+  preimage: string;
+  description: string | null;
+  channelId: string;
+  seq: number;
+  createdAt: number;
 }
 
 const KEY = "secret_key";
 const CHANNELS = "channels";
+const HISTORY = "history";
 const channelKey = (id: string) => `channel:${id}`;
 const pendingKey = (id: string) => `pending:${id}`;
 
@@ -148,34 +164,40 @@ export class PayerWallet {
   }
 
   /**
-   * Checks an invoice before paying it — payee is this hub's node key, its network, not expired, an
-   * amount, a funded channel that covers it — and says what paying it would do. Sends nothing.
+   * Checks that `bolt11` is payable from this wallet, without signing or sending anything: a valid
+   * invoice, payable to this hub's node key on its network, with an amount, not expired, and a
+   * funded channel (or the one named) whose balance covers it. A wallet shows this before asking to
+   * pay; the WebLN provider hands it to `confirm`.
    */
   async preparePayment(
     client: SluiceClient,
     bolt11: string,
     options: { channelId?: string; nowSeconds?: number } = {},
-  ): Promise<{ invoice: DecodedInvoice; amountMsat: bigint; channelId: string }> {
-    return this.check(await client.node(), bolt11, options);
-  }
-
-  private async check(node: NodeInfo, bolt11: string, options: { channelId?: string; nowSeconds?: number }) {
+  ): Promise<{ node: NodeInfo; invoice: DecodedInvoice; amountMsat: bigint; channelId: string }> {
+    const node = await client.node();
     const decoded = decodeInvoice(bolt11.trim());
     if (!decoded.ok) throw new Error(`not a valid invoice: ${decoded.error.message}`);
     const invoice = decoded.value;
+    const network =
+      invoice.network === node.network
+        ? ""
+        : `the invoice is for ${invoice.network}, the hub runs ${node.network}`;
     if (invoice.payee_pubkey !== node.node_pubkey)
-      throw new Error("the invoice is not payable to this hub (payee differs)");
-    if (invoice.network !== node.network)
-      throw new Error(`the invoice is for ${invoice.network}, the hub runs ${node.network}`);
+      throw new Error(
+        `${network ? `${network}: it` : "the invoice"} is not payable to this hub (payee differs)`,
+      );
+    if (network) throw new Error(network);
     if (invoice.amount_msat === null) throw new Error("invoices without an amount are not supported");
     const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
     if (now >= invoice.expires_at) throw new Error("the invoice has expired");
     const amountMsat = BigInt(invoice.amount_msat);
     const channelId = options.channelId ?? (await this.channelFor(amountMsat));
-    const balance = BigInt((await this.channel(channelId)).payerBalanceMsat);
-    if (amountMsat > balance)
-      throw new Error(`channel ${channelId} holds ${balance} msat, the invoice asks ${amountMsat}`);
-    return { invoice, amountMsat, channelId };
+    const c = await this.channel(channelId);
+    if (amountMsat > BigInt(c.payerBalanceMsat))
+      throw new Error(
+        `channel ${channelId} holds ${c.payerBalanceMsat} msat, the invoice asks ${amountMsat}`,
+      );
+    return { node, invoice, amountMsat, channelId };
   }
 
   /**
@@ -190,8 +212,7 @@ export class PayerWallet {
     bolt11: string,
     options: { channelId?: string; nowSeconds?: number } = {},
   ): Promise<PaymentResult> {
-    const node = await client.node();
-    const { invoice, amountMsat, channelId } = await this.check(node, bolt11, options);
+    const { node, invoice, amountMsat, channelId } = await this.preparePayment(client, bolt11, options);
     await this.resume(client, channelId);
     const c = await this.channel(channelId);
     const balance = BigInt(c.payerBalanceMsat);
@@ -254,6 +275,7 @@ export class PayerWallet {
       throw new Error("the hub confirmed a different channel state than the one signed");
     }
     await this.confirmState(body.channel_id, body.seq, BigInt(body.payer_balance_msat));
+    await this.record(result, body.invoice);
     await this.storage.set(pendingKey(body.channel_id), "");
     return result;
   }
@@ -266,6 +288,83 @@ export class PayerWallet {
       if (c.fundingTxid !== null && BigInt(c.payerBalanceMsat) >= amountMsat) return id;
     }
     throw new Error("no funded channel in this wallet covers the amount");
+  }
+
+  /** Adds a verified payment to the history (once per payment id: a replayed state repeats it). */
+  private async record(result: PaymentResult, bolt11: string) {
+    const history = await this.history();
+    if (history.some((p) => p.paymentId === result.id)) return;
+    const decoded = decodeInvoice(bolt11);
+    const entry: PaymentRecord = {
+      paymentId: result.id,
+      invoiceId: result.invoice_id,
+      amountMsat: String(result.amount_msat),
+      paymentHash: result.receipt.payment_hash,
+      preimage: result.preimage,
+      description: decoded.ok ? decoded.value.description : null,
+      channelId: result.channel.id,
+      seq: result.channel.seq,
+      createdAt: result.receipt.created_at,
+    };
+    await this.storage.set(HISTORY, JSON.stringify([...history, entry]));
+  }
+
+  /** Every payment this wallet made and verified (preimage and receipt checked), oldest first. */
+  async history(): Promise<PaymentRecord[]> {
+    return JSON.parse((await this.storage.get(HISTORY)) ?? "[]") as PaymentRecord[];
+  }
+
+  /** Adds payments from a backup, skipping those already here. */
+  async importHistory(records: readonly PaymentRecord[]): Promise<void> {
+    const history = await this.history();
+    const known = new Set(history.map((p) => p.paymentId));
+    const added = records.filter((p) => !known.has(p.paymentId));
+    if (added.length > 0) await this.storage.set(HISTORY, JSON.stringify([...history, ...added]));
+  }
+
+  /** Every channel this wallet knows, in the order it opened them. */
+  async channels(): Promise<StoredChannel[]> {
+    return Promise.all((await this.channelIds()).map((id) => this.channel(id)));
+  }
+
+  /**
+   * Takes in a channel from a backup (an emergency kit): its terms must rebuild its funding
+   * script with this wallet's key, so a kit of another wallet cannot slip in.
+   */
+  async adopt(channel: StoredChannel): Promise<void> {
+    const script = fundingScriptOf({
+      payerPubkey: this.publicKey,
+      hubPubkey: hexToBytes(channel.hubPubkey),
+      refundLocktime: channel.refundLocktime,
+      capacitySat: BigInt(channel.capacitySat),
+      refundScript: hexToBytes(channel.refundScript),
+    });
+    if (bytesToHex(script) !== channel.fundingScript)
+      throw new Error(`channel ${channel.id} does not belong to this key`);
+    const known = await this.channelIds();
+    if (known.includes(channel.id)) {
+      const mine = await this.channel(channel.id);
+      if (mine.seq >= channel.seq) return;
+    }
+    await this.save(channel);
+  }
+
+  /**
+   * Asks the hub for the channel's status and takes a newer state it reports (after a restore
+   * from an older kit the hub holds states this device never saw; the payer signed each of them).
+   */
+  async sync(client: SluiceClient, id: string): Promise<ChannelView> {
+    const c = await this.channel(id);
+    const view = await client.channel(id);
+    if (view.funding_script_pubkey !== c.fundingScript)
+      throw new Error(`the hub describes channel ${id} with another script`);
+    let next: StoredChannel = { ...c, status: view.status };
+    if (next.fundingTxid === null && view.funding_txid !== null && view.funding_vout !== null)
+      next = { ...next, fundingTxid: view.funding_txid, fundingVout: view.funding_vout };
+    if (view.seq > c.seq)
+      next = { ...next, seq: view.seq, payerBalanceMsat: String(view.payer_balance_msat) };
+    await this.save(next);
+    return view;
   }
 
   /** Records a state the hub confirmed (only then: a lost response is recovered by replaying). */

@@ -81,13 +81,13 @@ export async function chromiumExecutable(source: ChromiumSource): Promise<string
  */
 export async function launchChromium(
   profileDir: string,
-  options: { viewport?: { width: number; height: number }; source?: ChromiumSource } = {},
+  options: { viewport?: { width: number; height: number }; source?: ChromiumSource; args?: string[] } = {},
 ): Promise<BrowserContext> {
   const source = options.source ?? chooseChromium(existsSync(DEBIAN_CHROMIUM));
   return chromium.launchPersistentContext(profileDir, {
     executablePath: await chromiumExecutable(source),
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
     ...(options.viewport ? { viewport: options.viewport } : {}),
   });
 }

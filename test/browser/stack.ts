@@ -23,28 +23,22 @@ import type { WalletStorage } from "../../src/client/storage";
 import { PayerWallet } from "../../src/client/wallet";
 import { hexToBytes } from "../../src/crypto";
 import { faucetPay } from "../../src/dev/faucet";
+import { SDK_BROWSER_OPTIONS } from "../../wallet/build.mjs";
 import { buildWidget } from "../../widget/build.mjs";
 import { launchChromium } from "./chromium";
 import { startShop } from "./shop";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Bundles the payer SDK (src/client) for the browser as the test shop's window.webln. */
+/** Bundles the payer SDK (src/client) for the browser as the test shop's window.webln, as the wallet does. */
 async function bundleWallet(): Promise<string> {
-  const fixtures = join(ROOT, "test/browser/fixtures");
   const result = await build({
-    entryPoints: [join(fixtures, "wallet.ts")],
+    entryPoints: [join(ROOT, "test/browser/fixtures/wallet.ts")],
     bundle: true,
     format: "iife",
-    platform: "browser",
     write: false,
     logLevel: "warning",
-    alias: {
-      secp256k1: join(ROOT, "src/lightning/secp256k1-shim.ts"),
-      "create-hash": join(fixtures, "create-hash.cjs"),
-    },
-    inject: [join(fixtures, "buffer-global.ts")],
-    define: { global: "globalThis" },
+    ...SDK_BROWSER_OPTIONS,
   });
   return result.outputFiles[0]!.text;
 }
@@ -83,8 +77,10 @@ export const TEST_EXPIRY_SECONDS = 20;
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 export interface StackOptions {
-  /** Extra Worker vars (e.g. LIGHTNING_ADDRESS_DOMAIN). */
+  /** Extra Worker vars (e.g. LIGHTNING_ADDRESS_DOMAIN; the wallet tests shorten channel lifetimes). */
   vars?: Record<string, string>;
+  /** Give the Worker the regtest dev faucet's key (the wallet's "Fund from the test faucet"). */
+  faucet?: boolean;
   /** Launch Chromium (default true); without it `context` throws. */
   browser?: boolean;
 }
@@ -113,6 +109,7 @@ export async function startStack(options: StackOptions = {}) {
         // The expiry test watches an invoice run out: a short one, not production's 60 s least.
         MIN_INVOICE_EXPIRY_SECONDS: String(TEST_EXPIRY_SECONDS),
         ...options.vars,
+        ...(options.faucet ? { SLUICE_DEV_FAUCET_SECRET: faucetSecret.toString("hex") } : {}),
       },
       { path: envFile },
     );
@@ -191,12 +188,16 @@ export async function startStack(options: StackOptions = {}) {
     }
 
     /** Runs `npm run sluice -- …` as a separate process in `cwd` (which holds .sluice/dev.json). */
-    function cli(args: string[], cwd: string): Promise<any> {
+    function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<any> {
       return new Promise((resolve, reject) => {
         execFile(
           process.execPath,
           [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "src/cli/sluice.ts"), ...args],
-          { cwd, env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json") }, timeout: 60_000 },
+          {
+            cwd,
+            env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, "tsconfig.json"), ...env },
+            timeout: 60_000,
+          },
           (error, stdout, stderr) =>
             error
               ? reject(new Error(`sluice ${args[0]} failed: ${stderr || error.message}`))
@@ -223,8 +224,19 @@ export async function startStack(options: StackOptions = {}) {
       return home;
     }
 
+    /** Another browser, with its own fresh profile and extra Chromium flags (a fake camera…). */
+    async function launchBrowser(name: string, args: string[] = []) {
+      const other = await launchChromium(join(tmp, name), { viewport: { width: 480, height: 960 }, args });
+      stoppers.push(() => other.close());
+      return other;
+    }
+
     return {
       hubUrl: worker.url,
+      rpc,
+      launchBrowser,
+      /** Stops the Worker (the hub vanishes; the chain stays). */
+      stopHub: () => stopGroup(worker.child),
       shopUrl: shop.url,
       widgetVersion: widget.version,
       node: node as RegtestNode,

@@ -122,6 +122,17 @@ export class SluiceCheckout extends HTMLElement {
     const pay = el("button", { type: "button", class: "pay", hidden: "" }, "Pay with browser wallet");
     const open = el("a", { class: "button open" }, "Open in wallet");
     const copy = el("button", { type: "button", class: "copy" }, "Copy invoice");
+    // The hub's own payer wallet, with this invoice; a new tab, so this page keeps polling and flips to paid.
+    const wallet = el(
+      "a",
+      { class: "button wallet", target: "_blank", rel: "noopener" },
+      "Pay with Sluice wallet",
+    );
+    const walletHint = el(
+      "p",
+      { class: "hint" },
+      "No Sluice wallet? It opens in your browser, nothing to install.",
+    );
     const status = el("p", { class: "status", role: "status", "aria-atomic": "true" });
     const notice = el("p", { class: "sr", role: "status" });
     const countdown = el("p", { class: "countdown" });
@@ -135,7 +146,7 @@ export class SluiceCheckout extends HTMLElement {
       el("div", { class: "stage" }, qr, overlay),
       status,
       countdown,
-      el("div", { class: "actions" }, pay, el("div", { class: "row" }, open, copy)),
+      el("div", { class: "actions" }, pay, el("div", { class: "row" }, open, copy), wallet, walletHint),
       notice,
     );
     root.append(card);
@@ -154,6 +165,7 @@ export class SluiceCheckout extends HTMLElement {
       pay,
       open,
       copy,
+      wallet,
       status,
       notice,
       countdown,
@@ -236,6 +248,7 @@ export class SluiceCheckout extends HTMLElement {
       ui.qr.setAttribute("href", href);
       ui.qr.setAttribute("aria-label", "Lightning invoice QR code: open in your wallet");
       ui.open.setAttribute("href", href);
+      ui.wallet.setAttribute("href", `${this.apiOrigin}/wallet?invoice=${encodeURIComponent(view.id)}`);
     }
     ui.pay.hidden = webln() === undefined;
     const next = displayStatus(view, now, this.#paying);

@@ -30,6 +30,7 @@ p{margin:0}
 [data-status=paid] .overlay{color:var(--sl-ok)}
 .status{font-weight:600}
 .countdown{color:var(--sl-muted);font-variant-numeric:tabular-nums}
+.hint{color:var(--sl-muted);font-size:.85rem}
 .actions{display:grid;gap:8px}
 .row{display:grid;grid-template-columns:1fr 1fr;gap:8px}
 @container (max-width:340px){.amount{font-size:1.5rem}}
