@@ -18,6 +18,9 @@ const clock = testClock();
 const h = hub(clock, CHAIN_ENV);
 let key: string;
 let merchantId: string;
+/** When the first rate was fetched: the payout below is dated then, so its hour's first rate is that one
+ * even when the run crosses an hour boundary (a later refresh then opens the next hour at EUR 95,000). */
+let firstRateAt: number;
 const payments: Record<string, { id: string; invoice: string }> = {};
 
 const policy = () => loadConfig(h.env).rates;
@@ -43,6 +46,7 @@ beforeAll(async () => {
   ({ key, merchantId } = await newMerchant(h, "Export Shop"));
   await h.call("PATCH", "/v1/merchant", { key, body: { display_currency: "EUR" } });
   await refresh();
+  firstRateAt = now();
   const { wallet, client } = await openChannel(h, 100_000);
   const pay = async (name: string, body: Record<string, unknown>) => {
     const inv = await h.call("POST", "/v1/invoices", { key, body });
@@ -225,11 +229,11 @@ describe("CSV exports", () => {
       env.DB.prepare(
         `INSERT INTO settlements (id, status, active, merkle_root, total_liabilities_msat, fee_rate_sat_per_vb, tx_count, payout_count, close_count, created_at, final_at)
          VALUES (?, 'final', NULL, ?, 0, 1, 1, 1, 0, ?, ?)`,
-      ).bind(stl, "00".repeat(32), now(), now()),
+      ).bind(stl, "00".repeat(32), firstRateAt, firstRateAt),
       env.DB.prepare(
         `INSERT INTO payouts (id, settlement_id, tx_idx, vout, kind, merchant_id, script_pubkey, amount_sat, fee_share_sat, debit_msat, status, txid, created_at)
          VALUES (?, ?, 0, 0, 'merchant', ?, ?, 1000, 40, 1040000, 'confirmed', ?, ?)`,
-      ).bind(`po_${"1".repeat(26)}`, stl, merchantId, `0014${"11".repeat(20)}`, "ab".repeat(32), now()),
+      ).bind(`po_${"1".repeat(26)}`, stl, merchantId, `0014${"11".repeat(20)}`, "ab".repeat(32), firstRateAt),
     ]);
     const { rows } = await csv(`/v1/reports/payouts.csv?${range()}`);
     expect(rows).toHaveLength(1);
