@@ -75,6 +75,10 @@ export function outsidePayer(secretKey: Uint8Array = secp.utils.randomSecretKey(
     close(channelId: string) {
       return { signature: payerSignature(secretKey, `sluice/close/v1:${channelId}`) };
     },
+    /** `GET /v1/channels/{id}/refunds?signature=`: `sluice/refunds/v1:<channel_id>`. */
+    refunds(channelId: string) {
+      return payerSignature(secretKey, `sluice/refunds/v1:${channelId}`);
+    },
   };
 }
 

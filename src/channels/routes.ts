@@ -5,10 +5,13 @@ import { hexToBytes } from "../crypto";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
-import { errorResponses, IdParam, jsonRequest, jsonResponse } from "../http/schemas";
+import { errorResponses, IdParam, jsonRequest, jsonResponse, listOf, renderList } from "../http/schemas";
+import { LIMITS } from "../core/limits";
+import { PayerRefundSchema } from "../payments/schemas";
+import { renderPayerRefund } from "../payments/view";
 import { validationHook } from "../http/validation";
-import { ChannelSchema, CloseBody, CreateChannelBody, FundingBody } from "./schemas";
-import { closeChannel, createChannel, readChannel, registerFunding } from "./service";
+import { ChannelSchema, CloseBody, CreateChannelBody, FundingBody, PayerRefundsQuery } from "./schemas";
+import { closeChannel, createChannel, payerRefunds, readChannel, registerFunding } from "./service";
 import { renderChannel } from "./view";
 
 const tags = ["Channels"];
@@ -62,6 +65,19 @@ const close = createRoute({
   },
 });
 
+const refunds = createRoute({
+  method: "get",
+  path: "/v1/channels/{id}/refunds",
+  tags,
+  summary:
+    "The refunds merchants issued to this channel's payer, newest first, and whether each is owed, being paid or paid (payer signature)",
+  request: { params: IdParam, query: PayerRefundsQuery },
+  responses: {
+    200: jsonResponse(listOf(PayerRefundSchema, "PayerRefundList"), "The channel's refunds"),
+    ...errorResponses(400, 404, 422),
+  },
+});
+
 const at = (c: { var: AppEnv["Variables"] }) => ({ nowMs: c.var.clock.nowMs(), random: c.var.random });
 
 /** Mounts the channel routes. */
@@ -90,6 +106,19 @@ export function channelRoutes() {
     const channel = await readChannel(c.var.db, c.var.chain, c.var.config, id, at(c));
     if (!channel) return fail(c, domainError("channel_not_found", `no channel '${id}'`, "id")) as never;
     return c.json(renderChannel(channel, c.var.config.network), 200);
+  });
+
+  app.openapi(refunds, async (c) => {
+    const { id } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const limit = query.limit ?? LIMITS.defaultPageSize;
+    const page = { limit, startingAfter: query.starting_after };
+    const result = await payerRefunds(c.var.db, id, query.signature, page);
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(
+      renderList(result.value, limit, (r) => renderPayerRefund(r.refund, r.progress)),
+      200,
+    );
   });
 
   app.openapi(funding, async (c) => {

@@ -1,6 +1,6 @@
 /** Channel request/response schemas (validation and OpenAPI). */
 import { z } from "@hono/zod-openapi";
-import { withCode } from "../http/schemas";
+import { pageQuery, withCode } from "../http/schemas";
 import { CHANNEL_STATUSES } from "./channel";
 
 const hex = (value: string) => /^([0-9a-f]{2})+$/.test(value);
@@ -58,6 +58,11 @@ export const FundingBody = z
     signature: payerSignature("sluice/funding/v1:<channel id>:<txid>:<vout>"),
   })
   .openapi("RegisterFundingRequest");
+
+export const PayerRefundsQuery = z.strictObject({
+  signature: payerSignature("sluice/refunds/v1:<channel id>"),
+  ...pageQuery("refund"),
+});
 
 export const CloseBody = z
   .strictObject({ signature: payerSignature("sluice/close/v1:<channel id>") })

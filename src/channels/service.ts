@@ -12,6 +12,9 @@ import { type EventType, type OutboxEvent, outboxEvent } from "../events/event";
 import { insertEventStatement } from "../events/store";
 import { channelOpened, channelRefunded } from "../ledger/rules";
 import { equityOf, journalStatements } from "../ledger/store";
+import { type RefundProgress, refundProgress } from "../payments/rules";
+import { channelRefunds, type PayerRefundRow } from "../payments/store";
+import { refundPayoutsOf } from "../settlement/payouts-store";
 import type { Channel, ChannelRequest } from "./channel";
 import {
   acceptFunding,
@@ -278,6 +281,37 @@ export async function closeChannel(
   const current = await getChannel(db, id);
   if (current?.status === "closing") return ok(current);
   return err(domainError("conflict", "the channel changed while closing; retry"));
+}
+
+/**
+ * A channel's refunds for its payer, newest first (up to limit + 1), each with where it stands
+ * (`refundProgress` over the channel's refund payouts). Authenticated like every payer request:
+ * P's low-S DER signature, here of `sluice/refunds/v1:<id>`. Reads only.
+ */
+export async function payerRefunds(
+  db: Db,
+  id: string,
+  signatureHex: string,
+  page: { limit: number; startingAfter: string | undefined },
+): Promise<Result<{ refund: PayerRefundRow; progress: RefundProgress }[], DomainError>> {
+  const channel = await getChannel(db, id);
+  if (!channel) return err(notFound(id));
+  const signed = verifyDerLowS(
+    hexToBytes(signatureHex),
+    payerMessageHash("refunds", id),
+    hexToBytes(channel.payerPubkey),
+  );
+  if (!signed) {
+    return err(
+      domainError(
+        "invalid_signature",
+        "signature must be the payer's low-S DER signature of sluice/refunds/v1:<id>",
+        "signature",
+      ),
+    );
+  }
+  const [refunds, payouts] = await Promise.all([channelRefunds(db, id, page), refundPayoutsOf(db, id)]);
+  return ok(refunds.map((refund) => ({ refund, progress: refundProgress(refund, payouts) })));
 }
 
 /**

@@ -81,6 +81,27 @@ export interface PaymentResult {
   };
 }
 
+/** GET /v1/channels/{id}/refunds: a refund a merchant issued to this channel's payer. */
+export interface PayerRefund {
+  id: string;
+  object: "refund";
+  payment_id: string;
+  invoice_id: string;
+  merchant_name: string;
+  amount_msat: number;
+  fiat_value: { currency: string; amount_minor: number; btc_price_minor: number; exponent: number } | null;
+  /** owed: settlement will pay it to the refund script; paying: in a transaction not final yet; paid: final. */
+  status: "owed" | "paying" | "paid";
+  payout_txid: string | null;
+  created_at: number;
+}
+
+export interface List<T> {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+}
+
 /** Calls the public and payer endpoints. */
 export class SluiceClient {
   private readonly fetch: Fetch;
@@ -123,6 +144,12 @@ export class SluiceClient {
   pay = (body: PayBody) => this.call<PaymentResult>("POST", "/v1/payments", body);
   closeChannel = (id: string, signature: string) =>
     this.call<ChannelView>("POST", `/v1/channels/${encodeURIComponent(id)}/close`, { signature });
+  /** A page of a channel's refunds, newest first; `signature`: P's of sha256("sluice/refunds/v1:<id>"). */
+  refunds = (id: string, signature: string, startingAfter?: string) =>
+    this.call<List<PayerRefund>>(
+      "GET",
+      `/v1/channels/${encodeURIComponent(id)}/refunds?limit=100&signature=${signature}${startingAfter ? `&starting_after=${encodeURIComponent(startingAfter)}` : ""}`,
+    );
   settlement = (id: string) => this.call<SettlementView>("GET", `/v1/settlements/${encodeURIComponent(id)}`);
   /** The public checkout view of an invoice (what a shopper sees). */
   checkout = (invoiceId: string) =>

@@ -15,6 +15,7 @@ import {
   type NodeInfo,
   type PayBody,
   type PaymentResult,
+  type PayerRefund,
   SluiceApiError,
   type SluiceClient,
 } from "./api";
@@ -378,6 +379,21 @@ export class PayerWallet {
   async requestClose(client: SluiceClient, id: string): Promise<ChannelView> {
     const signature = bytesToHex(signDer(payerMessageHash("close", id), this.secretKey));
     return client.closeChannel(id, signature);
+  }
+
+  /**
+   * Refunds merchants issued to this wallet on a channel, newest first, each owed, paying or paid
+   * (the hub pays them to the channel's refund script at a settlement). Signed by P, so only this
+   * wallet's key can list them.
+   */
+  async refunds(client: SluiceClient, channelId: string): Promise<PayerRefund[]> {
+    const signature = bytesToHex(signDer(payerMessageHash("refunds", channelId), this.secretKey));
+    const all: PayerRefund[] = [];
+    for (let page = await client.refunds(channelId, signature); ; ) {
+      all.push(...page.data);
+      if (!page.has_more) return all;
+      page = await client.refunds(channelId, signature, all[all.length - 1]!.id);
+    }
   }
 
   /**

@@ -18,7 +18,7 @@ import {
 } from "../../test/deciders";
 import { decisionTable } from "../../test/table";
 import type { Payment, PaymentRequest } from "./payment";
-import { decidePayment, type PaymentContext } from "./rules";
+import { decidePayment, type PaymentContext, type RefundPayout, refundProgress } from "./rules";
 
 const FEES = { baseMsat: 1_000n, ppm: 2_500n };
 const ctx = (over: Partial<PaymentContext> = {}): PaymentContext => ({
@@ -277,6 +277,103 @@ decisionTable("decidePayment", {
         channel: { ...channel, payerBalanceMsat: invoice.amountMsat },
       },
       outcome: "new",
+    },
+  ],
+});
+
+const final = (debitMsat: bigint, txid: string): RefundPayout => ({ debitMsat, status: "confirmed", txid });
+const inFlight = (debitMsat: bigint, txid: string | null): RefundPayout => ({
+  debitMsat,
+  status: txid === null ? "pending" : "broadcast",
+  txid,
+});
+const failed = (debitMsat: bigint): RefundPayout => ({ debitMsat, status: "failed", txid: "ff" });
+type ProgressInput = { beforeMsat: bigint; amountMsat: bigint; payouts: RefundPayout[] };
+type Progress = ReturnType<typeof refundProgress>;
+
+decisionTable<ProgressInput, Progress["kind"], Progress>("refundProgress", {
+  outcomes: ["paid", "paying", "owed"],
+  run: ({ payouts, ...refund }) => refundProgress(refund, payouts),
+  outcomeOf: (r) => r.kind,
+  source: { file: new URL("./rules.ts", import.meta.url), fn: "refundProgress" },
+  rows: [
+    {
+      name: "a final payout covering the whole refund: paid, by that payout",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [final(5_000_000n, "aa")] },
+      outcome: "paid",
+      check: (r) => expect(r).toEqual({ kind: "paid", txid: "aa" }),
+    },
+    {
+      name: "less than a sat of it left (the chain pays whole sats): paid",
+      input: { beforeMsat: 0n, amountMsat: 5_000_999n, payouts: [final(5_000_000n, "aa")] },
+      outcome: "paid",
+    },
+    {
+      name: "earlier refunds are paid first: the payout that reaches past them pays this one",
+      input: {
+        beforeMsat: 3_000_000n,
+        amountMsat: 2_000_000n,
+        payouts: [final(3_000_000n, "aa"), final(2_000_000n, "bb")],
+      },
+      outcome: "paid",
+      check: (r) => expect(r).toEqual({ kind: "paid", txid: "bb" }),
+    },
+    {
+      name: "a failed payout gave its amount back and counts for nothing: the next one pays",
+      input: {
+        beforeMsat: 0n,
+        amountMsat: 5_000_000n,
+        payouts: [failed(5_000_000n), final(5_000_000n, "bb")],
+      },
+      outcome: "paid",
+      check: (r) => expect(r).toEqual({ kind: "paid", txid: "bb" }),
+    },
+    {
+      name: "in a settlement transaction on chain but not final: paying, with its txid",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [inFlight(5_000_000n, "cc")] },
+      outcome: "paying",
+      check: (r) => expect(r).toEqual({ kind: "paying", txid: "cc" }),
+    },
+    {
+      name: "in a settlement planned and not yet broadcast: paying, no txid yet",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [inFlight(5_000_000n, null)] },
+      outcome: "paying",
+      check: (r) => expect(r).toEqual({ kind: "paying", txid: null }),
+    },
+    {
+      name: "part paid for good, the rest in flight: paying",
+      input: {
+        beforeMsat: 0n,
+        amountMsat: 5_000_000n,
+        payouts: [final(3_000_000n, "aa"), inFlight(2_000_000n, "cc")],
+      },
+      outcome: "paying",
+      check: (r) => expect(r).toEqual({ kind: "paying", txid: "cc" }),
+    },
+    {
+      name: "no payout yet: owed",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [] },
+      outcome: "owed",
+    },
+    {
+      name: "payouts that paid only earlier refunds: owed",
+      input: { beforeMsat: 5_000_000n, amountMsat: 1_000_000n, payouts: [final(5_000_000n, "aa")] },
+      outcome: "owed",
+    },
+    {
+      name: "part of it paid, a sat or more still owed: owed",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [final(4_999_000n, "aa")] },
+      outcome: "owed",
+    },
+    {
+      name: "a refund under a sat after paid ones: owed (no output can carry it alone)",
+      input: { beforeMsat: 5_000_000n, amountMsat: 500n, payouts: [final(5_000_000n, "aa")] },
+      outcome: "owed",
+    },
+    {
+      name: "only failed payouts: owed",
+      input: { beforeMsat: 0n, amountMsat: 5_000_000n, payouts: [failed(5_000_000n)] },
+      outcome: "owed",
     },
   ],
 });

@@ -181,3 +181,38 @@ export const merchantFees = (
   baseMsat: merchant.feeBaseMsat === null ? defaults.baseMsat : BigInt(merchant.feeBaseMsat),
   ppm: merchant.feePpm === null ? defaults.ppm : BigInt(merchant.feePpm),
 });
+
+/** What became of a refund owed to a payer: still owed, in a settlement on its way, or paid for good. */
+export type RefundProgress =
+  | { readonly kind: "owed" }
+  | { readonly kind: "paying"; readonly txid: string | null }
+  | { readonly kind: "paid"; readonly txid: string };
+
+/** A payout of a channel's refunds, as far as the payer needs it. */
+export interface RefundPayout {
+  readonly debitMsat: bigint;
+  readonly status: "pending" | "broadcast" | "confirmed" | "failed";
+  readonly txid: string | null;
+}
+
+/**
+ * Where a refund stands. Settlement pays a channel's refunds from one ledger account, whole sats at
+ * a time, so they are paid in order: a refund is covered by the first payout (oldest first, failed
+ * ones gave their amount back) that reaches into it and leaves less than a sat of it owed. That
+ * sub-sat rest stays owed in the ledger (and in the settlement proof) but no chain output can pay it.
+ */
+export function refundProgress(
+  refund: { readonly beforeMsat: bigint; readonly amountMsat: bigint },
+  payouts: readonly RefundPayout[],
+): RefundProgress {
+  const end = refund.beforeMsat + refund.amountMsat;
+  let paidMsat = 0n;
+  for (const p of payouts) {
+    if (p.status === "failed") continue;
+    paidMsat += p.debitMsat;
+    if (paidMsat <= refund.beforeMsat || end - paidMsat >= 1_000n) continue;
+    if (p.status === "confirmed" && p.txid !== null) return { kind: "paid", txid: p.txid };
+    return { kind: "paying", txid: p.txid };
+  }
+  return { kind: "owed" };
+}

@@ -167,4 +167,39 @@ export const RefundSchema = z
   })
   .openapi("Refund");
 
+export const PayerRefundSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("refund"),
+    payment_id: z.string(),
+    invoice_id: z.string(),
+    merchant_name: z.string(),
+    amount_msat: z.number().int(),
+    fiat_value: z
+      .object({
+        currency: z.string(),
+        amount_minor: z.number().int(),
+        btc_price_minor: z.number().int(),
+        exponent: z
+          .number()
+          .int()
+          .openapi({ description: "ISO 4217 minor-unit exponent: amount_minor / 10^exponent" }),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The refund in the payment's fiat currency, at the BTC price it was converted at; null when none",
+      }),
+    status: z.enum(["owed", "paying", "paid"]).openapi({
+      description:
+        "owed: the hub owes it and pays it to the channel's refund script at a settlement (refunds of a channel are paid oldest first, in whole sats); paying: in a settlement transaction not yet final; paid: final on chain",
+    }),
+    payout_txid: z
+      .string()
+      .nullable()
+      .openapi({ description: "The settlement transaction paying it; null while owed or not yet signed" }),
+    created_at: z.number().int(),
+  })
+  .openapi("PayerRefund");
+
 export const ListPaymentsQuery = z.strictObject({ ...pageQuery("payment") });

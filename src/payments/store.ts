@@ -226,3 +226,57 @@ export function refundStatements(
     ),
   ];
 }
+
+/** A refund as its payer sees it: the merchant's name, and how much of the channel's refunds came before. */
+export interface PayerRefundRow {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly invoiceId: string;
+  readonly merchantName: string;
+  readonly amountMsat: bigint;
+  readonly fiat: FiatValue | null;
+  readonly createdAt: number;
+  /** The sum of this channel's earlier refunds (by id, that is by time): settlement pays them first. */
+  readonly beforeMsat: bigint;
+}
+
+/** A channel's refunds, newest first; up to limit + 1 rows. */
+export async function channelRefunds(
+  db: Db,
+  channelId: string,
+  page: { limit: number; startingAfter: string | undefined },
+): Promise<PayerRefundRow[]> {
+  const { results } = await db.$client
+    .prepare(
+      `SELECT * FROM (
+         SELECT r.id, r.payment_id, p.invoice_id, m.name AS merchant_name, r.amount_msat, r.created_at,
+           r.fiat_currency, r.fiat_amount_minor, r.fiat_btc_price_minor,
+           SUM(r.amount_msat) OVER (ORDER BY r.id) - r.amount_msat AS before_msat
+         FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN merchants m ON m.id = r.merchant_id
+         WHERE r.channel_id = ?1)
+       WHERE ?2 IS NULL OR id < ?2 ORDER BY id DESC LIMIT ?3`,
+    )
+    .bind(channelId, page.startingAfter ?? null, page.limit + 1)
+    .all<{
+      id: string;
+      payment_id: string;
+      invoice_id: string;
+      merchant_name: string;
+      amount_msat: number;
+      created_at: number;
+      fiat_currency: string | null;
+      fiat_amount_minor: number | null;
+      fiat_btc_price_minor: number | null;
+      before_msat: number;
+    }>();
+  return results.map((r) => ({
+    id: r.id,
+    paymentId: r.payment_id,
+    invoiceId: r.invoice_id,
+    merchantName: r.merchant_name,
+    amountMsat: BigInt(r.amount_msat),
+    fiat: fiatFromColumns(r.fiat_currency, r.fiat_amount_minor, r.fiat_btc_price_minor),
+    createdAt: r.created_at,
+    beforeMsat: BigInt(r.before_msat),
+  }));
+}

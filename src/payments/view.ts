@@ -2,8 +2,10 @@
 import { msatToEdge } from "../core/money";
 import type { Invoice } from "../invoices/invoice";
 import type { FiatValue } from "../rates/rate";
-import { renderFiatValue } from "../rates/view";
+import { exponentOf, renderFiatValue } from "../rates/view";
 import type { Payment } from "./payment";
+import type { RefundProgress } from "./rules";
+import type { PayerRefundRow } from "./store";
 
 /** What the payer gets back: the preimage, the new channel state, and the node-signed receipt. */
 export function renderPaymentResult(p: Payment, invoice: Invoice) {
@@ -67,3 +69,17 @@ export const renderRefund = (r: {
 });
 
 export type RefundView = ReturnType<typeof renderRefund>;
+
+/** A refund as its payer sees it (GET /v1/channels/{id}/refunds): who, how much, and where it stands. */
+export const renderPayerRefund = (r: PayerRefundRow, progress: RefundProgress) => ({
+  id: r.id,
+  object: "refund" as const,
+  payment_id: r.paymentId,
+  invoice_id: r.invoiceId,
+  merchant_name: r.merchantName,
+  amount_msat: msatToEdge(r.amountMsat),
+  fiat_value: r.fiat ? { ...renderFiatValue(r.fiat)!, exponent: exponentOf(r.fiat.currency) } : null,
+  status: progress.kind,
+  payout_txid: progress.kind === "owed" ? null : progress.txid,
+  created_at: r.createdAt,
+});

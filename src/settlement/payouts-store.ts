@@ -176,3 +176,14 @@ export const payoutFailedStatements = (db: Db, payoutId: string): Statement[] =>
   ),
   guardChanged(db, "payout_changed"),
 ];
+
+/** The payouts of refunds owed to a channel's payer that still count (not failed), oldest first. */
+export async function refundPayoutsOf(db: Db, channelId: string): Promise<PayoutRow[]> {
+  const rows = await all(
+    db,
+    `SELECT * FROM payouts WHERE channel_id = ? AND kind = 'refund' AND status <> 'failed'
+     ORDER BY created_at, id`,
+    channelId,
+  );
+  return rows.map(payoutFrom);
+}

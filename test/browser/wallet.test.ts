@@ -296,11 +296,25 @@ describe("the Sluice wallet in Chromium", () => {
     await expectClean(page);
   });
 
-  it("shows history, the channel and its refund, and gives the emergency kit as a download and a printable page", async () => {
+  it("shows history with the shop's refund, the channel and its refund, and gives the emergency kit as a download and a printable page", async () => {
+    // The shop refunds 10 of the 21 sats: the wallet lists it, signed for by the channel key.
+    const [paid] = (await api(stack.hubUrl, "/v1/payments", { token: stack.merchantKey })).body.data;
+    const refunded = await api(stack.hubUrl, "/v1/refunds", {
+      method: "POST",
+      token: stack.merchantKey,
+      body: { payment_id: paid.id, amount_msat: 10_000 },
+    });
+    expect(refunded.status).toBe(201);
     await button(page, "History and channels").click();
     await onScreen(page, "history");
-    expect(await page.locator("ul.payments li").count()).toBe(1);
-    expect(await page.locator("ul.payments li").textContent()).toContain("21 satsFlat white");
+    expect(await page.locator("ul.payments:not(.refunds) li").count()).toBe(1);
+    expect(await page.locator("ul.payments:not(.refunds) li").textContent()).toContain("21 satsFlat white");
+    const refund = page.locator("ul.refunds li");
+    await refund.waitFor();
+    expect(await refund.count()).toBe(1);
+    expect(await refund.textContent()).toMatch(
+      /^10 satsfrom Corner CoffeeOwed: paid to your refund address at the hub's next settlement\S/,
+    );
     await check(page, "history");
     await page.getByRole("button", { name: `Details of channel ${channelId}` }).click();
     await onScreen(page, "channel");

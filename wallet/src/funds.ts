@@ -1,6 +1,7 @@
 /** Home, channels and money in and out: open and fund a channel, history, close, refund. */
 import type { ChannelView } from "../../src/client/api";
 import type { StoredChannel } from "../../src/client/wallet";
+import { formatFiat } from "../../widget/src/format";
 import { qrSvg } from "../../widget/src/qr";
 import { alertBox, app, busy, explain, refreshNode, sats, show, statusBox } from "./app";
 import { button, copyButton, details, el, field } from "./dom";
@@ -269,6 +270,7 @@ export function history() {
     const { wallet } = session();
     const payments = (await wallet.history()).slice().reverse();
     const channels = await wallet.channels();
+    const refunds = el("div", {}, el("p", { class: "muted" }, "Asking the hub…"));
     screen.append(
       el("h2", {}, "Payments"),
       payments.length === 0
@@ -286,6 +288,8 @@ export function history() {
               ),
             ),
           ),
+      el("h2", {}, "Refunds to you"),
+      refunds,
       el("h2", {}, "Channels"),
       channels.length === 0
         ? el("p", { class: "muted" }, "No channels yet.")
@@ -306,7 +310,47 @@ export function history() {
           ),
       button("Back to the wallet", home, { class: "link" }),
     );
+    refunds.replaceChildren(await refundList(channels.filter((c) => c.fundingTxid !== null)));
   });
+}
+
+const REFUND_STATUS = {
+  owed: "Owed: paid to your refund address at the hub's next settlement",
+  paying: "On its way in a settlement transaction",
+  paid: "Paid to your refund address",
+};
+
+/** Refunds merchants issued to this wallet (the hub lists them to the channel key's signature). */
+async function refundList(channels: StoredChannel[]): Promise<Node> {
+  const { wallet } = session();
+  try {
+    const refunds = (await Promise.all(channels.map((c) => wallet.refunds(app.client, c.id))))
+      .flat()
+      .sort((a, b) => b.created_at - a.created_at);
+    if (refunds.length === 0) return el("p", { class: "muted" }, "No refunds.");
+    return el(
+      "ul",
+      { class: "payments refunds" },
+      ...refunds.map((r) =>
+        el(
+          "li",
+          {},
+          el(
+            "span",
+            { class: "amount" },
+            `${sats(r.amount_msat)} sats`,
+            r.fiat_value &&
+              ` (${formatFiat(r.fiat_value.amount_minor, r.fiat_value.exponent, r.fiat_value.currency)})`,
+          ),
+          el("span", {}, `from ${r.merchant_name}`),
+          el("span", {}, REFUND_STATUS[r.status]),
+          el("span", { class: "muted" }, new Date(r.created_at * 1000).toLocaleString()),
+        ),
+      ),
+    );
+  } catch (error) {
+    return el("p", { class: "muted" }, `Refunds need the hub: ${explain(error)}`);
+  }
 }
 
 /** One channel: its terms, and the ways out (ask to close; after refund_locktime, the refund). */
