@@ -41,6 +41,7 @@ export async function issueInvoice(
   ask: InvoiceAsk,
   ctx: CreateContext,
   pricing: PricingContext,
+  guards: readonly Statement[] = [],
 ): Promise<Result<Invoice, DomainError>> {
   if (ask.price) {
     const rate = await currentRate(db, pricing.policy, ask.price.currency, ctx.nowMs);
@@ -50,7 +51,7 @@ export async function issueInvoice(
         : rate;
     const priced = priceInFiat(ask.price, rate.value, pricing.merchant);
     if (!priced.ok) return priced;
-    return ok(await createAndStore(db, { ...ask, ...priced.value }, ctx));
+    return ok(await createAndStore(db, { ...ask, ...priced.value }, ctx, guards));
   }
   const display = pricing.merchant.displayCurrency;
   const rate = display ? await currentRate(db, pricing.policy, display, ctx.nowMs) : null;
@@ -59,14 +60,20 @@ export async function issueInvoice(
       db,
       { ...ask, amountMsat: ask.amountMsat, price: null, rate: rate?.ok ? lockRate(rate.value, 0) : null },
       ctx,
+      guards,
     ),
   );
 }
 
-/** Creates an invoice and its `invoice.created` event in one batch. */
-export async function createAndStore(db: Db, request: InvoiceRequest, ctx: CreateContext): Promise<Invoice> {
+/** Creates an invoice and its `invoice.created` event in one batch, after the caller's `guards`. */
+export async function createAndStore(
+  db: Db,
+  request: InvoiceRequest,
+  ctx: CreateContext,
+  guards: readonly Statement[] = [],
+): Promise<Invoice> {
   const invoice = createInvoice(request, ctx);
-  await runBatch(db, invoiceCreationStatements(db, invoice, ctx));
+  await runBatch(db, [...guards, ...invoiceCreationStatements(db, invoice, ctx)]);
   return invoice;
 }
 
