@@ -6,6 +6,7 @@ import { bitcoindRpc } from "./chain/backends/bitcoind-rpc";
 import { nobleEcdsa } from "./chain/signature";
 import { channelRoutes } from "./channels/routes";
 import { refundRelayRoutes } from "./channels/refund";
+import { purgeChangedCheckouts } from "./checkout/cache";
 import { checkoutRoutes } from "./checkout/routes";
 import { loadConfig } from "./config";
 import { domainError } from "./core/errors";
@@ -57,6 +58,7 @@ export function buildApp(deps: AppDeps) {
   app.use("*", publicCors);
   app.use("*", jsonBody);
   app.use("*", deliverAfterWrites);
+  app.use("*", purgeChangedCheckouts);
 
   app.route("/", publicRoutes());
   app.route("/", invoiceRoutes());

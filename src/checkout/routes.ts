@@ -8,6 +8,7 @@ import { fail } from "../http/errors";
 import { errorResponses, jsonRequest, jsonResponse } from "../http/schemas";
 import { validationHook } from "../http/validation";
 import { decodeInvoice } from "../lightning/bolt11";
+import { cachedCheckoutView } from "./cache";
 import { checkoutPage, notFoundPage, pageHeaders } from "./page";
 import { CheckoutSchema, InvoiceIdParam, LookupBody, textResponse, WidgetQuery } from "./schemas";
 import { getCheckoutInvoice, getCheckoutInvoiceByHash } from "./store";
@@ -21,7 +22,7 @@ const viewRoute = createRoute({
   path: "/v1/checkout/{id}",
   tags,
   summary: "The public view of an invoice a shopper needs (polled by the widget)",
-  description: `No authentication, any origin (CORS). Cacheable by shared caches for ${LIMITS.checkoutCacheSeconds} s. Never shows the preimage, private metadata or the success URL before payment.`,
+  description: `No authentication, any origin (CORS). Cacheable by shared caches for ${LIMITS.checkoutCacheSeconds} s; the hub itself answers pollers from the Workers Cache API, reading D1 at most once a second per invoice (a status change purges it). Never shows the preimage, private metadata or the success URL before payment.`,
   request: { params: InvoiceIdParam },
   responses: { 200: jsonResponse(CheckoutSchema, "The checkout view"), ...errorResponses(404) },
 });
@@ -70,10 +71,10 @@ export function checkoutRoutes() {
 
   app.openapi(viewRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const found = await getCheckoutInvoice(c.var.db, id);
-    if (!found) return fail(c, domainError("invoice_not_found", `no invoice '${id}'`, "id")) as never;
+    const view = await cachedCheckoutView(c, id);
+    if (!view) return fail(c, domainError("invoice_not_found", `no invoice '${id}'`, "id")) as never;
     c.header("cache-control", `public, max-age=${LIMITS.checkoutCacheSeconds}`);
-    return c.json(renderCheckout(found, unixSeconds(c.var.clock)), 200);
+    return c.json(view, 200);
   });
 
   app.openapi(lookupRoute, async (c) => {

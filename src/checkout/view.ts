@@ -52,3 +52,15 @@ export function renderCheckout({ invoice, merchantName }: CheckoutInvoice, nowSe
     server_time: nowSeconds,
   };
 }
+
+/** The public checkout view (JSON-safe: what the Cache API holds). */
+export type CheckoutView = ReturnType<typeof renderCheckout>;
+
+/**
+ * A view rendered from an earlier read, as at `nowSeconds`: an open invoice whose time ran out
+ * shows expired and the hub's clock moves on; nothing else a shopper sees changes with time.
+ */
+export function viewAt(view: CheckoutView, nowSeconds: number): CheckoutView {
+  const status = effectiveStatus({ status: view.status, expiresAt: view.expires_at }, nowSeconds);
+  return { ...view, status, server_time: nowSeconds };
+}

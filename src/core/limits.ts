@@ -73,6 +73,12 @@ export const LIMITS = {
   /** Seconds shared caches may serve the public checkout view: pollers share one answer per second, and
    * a payment still shows within the widget's poll interval plus this. */
   checkoutCacheSeconds: 1,
+  /** Checkout views one isolate keeps in memory (each ~1-2 KB, held a second): 4,096 open checkouts per
+   * isolate at a few MB of its 128 MB; beyond that the oldest goes and the Cache API still answers. */
+  checkoutViewsPerIsolate: 4_096,
+  /** API keys one isolate remembers for invoice creation (~200 bytes each): a busy isolate serves far
+   * fewer merchants; beyond this the least recent is looked up in D1 again. */
+  apiKeysPerIsolate: 4_096,
   /** The versioned widget never changes (its URL carries its hash); the bare /widget.js is re-checked. */
   widgetImmutableCacheSeconds: 31_536_000,
   widgetLatestCacheSeconds: 300,

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { unixSeconds } from "../core/clock";
 import { domainError } from "../core/errors";
 import { LIMITS } from "../core/limits";
-import { merchantAuth, merchantFiat, merchantId } from "../http/auth";
+import { confirmedWrite, merchantAuth, merchantId } from "../http/auth";
 import type { AppEnv } from "../http/context";
 import { fail } from "../http/errors";
 import { idempotent } from "../http/idempotency";
@@ -17,6 +17,7 @@ import {
 } from "../http/schemas";
 import { merchantGetRoute, merchantListRoute } from "../http/routes";
 import { validationHook } from "../http/validation";
+import type { InvoiceAsk } from "./invoice";
 import { tooShortExpiry } from "./rules";
 import { cancelInvoice, issueInvoice, readInvoice } from "./service";
 import { CreateInvoiceBody, InvoiceSchema, ListInvoicesQuery } from "./schemas";
@@ -31,7 +32,7 @@ const create = createRoute({
   tags,
   summary: "Create an invoice",
   security: bearerSecurity,
-  middleware: [merchantAuth("invoices:write"), idempotent] as const,
+  middleware: [merchantAuth("invoices:write", { confirmedByWrite: true }), idempotent] as const,
   request: jsonRequest(CreateInvoiceBody),
   responses: {
     201: jsonResponse(InvoiceSchema, "The new open invoice"),
@@ -90,21 +91,27 @@ export function invoiceRoutes() {
     };
     const shortExpiry = tooShortExpiry(terms.expirySeconds, c.var.config.minInvoiceExpirySeconds);
     if (shortExpiry) return fail(c, shortExpiry) as never;
-    const result = await issueInvoice(
-      c.var.db,
-      body.price
-        ? { ...terms, price: { currency: body.price.currency, amountMinor: BigInt(body.price.amount_minor) } }
-        : { ...terms, amountMsat: BigInt(body.amount_msat!) },
-      {
-        merchantId: merchantId(c.var.principal),
-        network: c.var.config.network,
-        nodeSecretKey: c.var.config.keys.node.secretKey,
-        nowMs: c.var.clock.nowMs(),
-        random: c.var.random,
-        publicUrl: c.var.config.publicUrl ?? new URL(c.req.url).origin,
-      },
-      { policy: c.var.config.rates, merchant: merchantFiat(c.var.principal) },
+    const ask: InvoiceAsk = body.price
+      ? { ...terms, price: { currency: body.price.currency, amountMinor: BigInt(body.price.amount_minor) } }
+      : { ...terms, amountMsat: BigInt(body.amount_msat!) };
+    // The key lookup and the invoice write share one round trip: the batch re-checks the key.
+    const result = await confirmedWrite(c, "invoices:write", (principal, guard) =>
+      issueInvoice(
+        c.var.db,
+        ask,
+        {
+          merchantId: principal.merchantId,
+          network: c.var.config.network,
+          nodeSecretKey: c.var.config.keys.node.secretKey,
+          nowMs: c.var.clock.nowMs(),
+          random: c.var.random,
+          publicUrl: c.var.config.publicUrl ?? new URL(c.req.url).origin,
+        },
+        { policy: c.var.config.rates, merchant: principal.fiat },
+        [guard],
+      ),
     );
+    if (result instanceof Response) return result as never;
     if (!result.ok) return fail(c, result.error) as never;
     return c.json(renderInvoice(result.value, result.value.createdAt), 201);
   });

@@ -80,7 +80,10 @@ export const tooShortExpiry = (expirySeconds: number, minSeconds: number): Domai
     : null;
 
 /** The status a reader must see: an open invoice past its expiry is expired, stored or not. */
-export function effectiveStatus(invoice: Invoice, nowSeconds: number): InvoiceStatus {
+export function effectiveStatus(
+  invoice: Pick<Invoice, "status" | "expiresAt">,
+  nowSeconds: number,
+): InvoiceStatus {
   return invoice.status === "open" && nowSeconds >= invoice.expiresAt ? "expired" : invoice.status;
 }
 

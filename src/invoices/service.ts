@@ -62,22 +62,31 @@ export async function priceAsk(
   });
 }
 
-/** Issues an invoice from what a merchant asks (priced by priceAsk); nothing is written on a refusal. */
+/**
+ * Issues an invoice from what a merchant asks (priced by priceAsk), in one batch after the caller's
+ * `guards`; nothing is written on a refusal.
+ */
 export async function issueInvoice(
   db: Db,
   ask: InvoiceAsk,
   ctx: CreateContext,
   pricing: PricingContext,
+  guards: readonly Statement[] = [],
 ): Promise<Result<Invoice, DomainError>> {
   const request = await priceAsk(db, ask, ctx.nowMs, pricing);
   if (!request.ok) return request;
-  return ok(await createAndStore(db, request.value, ctx));
+  return ok(await createAndStore(db, request.value, ctx, guards));
 }
 
-/** Creates an invoice and its `invoice.created` event in one batch. */
-export async function createAndStore(db: Db, request: InvoiceRequest, ctx: CreateContext): Promise<Invoice> {
+/** Creates an invoice and its `invoice.created` event in one batch, after the caller's `guards`. */
+export async function createAndStore(
+  db: Db,
+  request: InvoiceRequest,
+  ctx: CreateContext,
+  guards: readonly Statement[] = [],
+): Promise<Invoice> {
   const invoice = createInvoice(request, ctx);
-  await runBatch(db, invoiceCreationStatements(db, invoice, ctx));
+  await runBatch(db, [...guards, ...invoiceCreationStatements(db, invoice, ctx)]);
   return invoice;
 }
 

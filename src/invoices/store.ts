@@ -6,6 +6,22 @@ import type { Invoice, InvoiceStatus } from "./invoice";
 
 type Row = typeof invoices.$inferSelect;
 
+/** Invoices whose status a statement prepared on this request's handle changes (paid, canceled, expired). */
+const statusChanges = new WeakMap<Db, Set<string>>();
+
+/** Notes that a batch on this handle may change the invoice's status, so views of it can be purged after. */
+function noteStatusChange(db: Db, invoiceId: string): void {
+  const ids = statusChanges.get(db) ?? new Set<string>();
+  ids.add(invoiceId);
+  statusChanges.set(db, ids);
+}
+
+/**
+ * The invoices this request's handle prepared status changes for (even if their batch then
+ * aborted): every status change is built here, so this is never a false "none".
+ */
+export const statusChangedInvoices = (db: Db): readonly string[] => [...(statusChanges.get(db) ?? [])];
+
 /** An invoice row as the domain sees it (also for reads batched by other use cases). */
 export const invoiceFromRow = ({
   priceCurrency,
@@ -113,6 +129,7 @@ export async function listInvoices(
 
 /** Guarded cancel: aborts the batch unless the invoice is still open and unexpired. */
 export function cancelStatements(db: Db, invoice: Invoice, nowSeconds: number): Statement[] {
+  noteStatusChange(db, invoice.id);
   const open = and(
     eq(invoices.id, invoice.id),
     eq(invoices.status, "open"),
@@ -129,6 +146,7 @@ export function cancelStatements(db: Db, invoice: Invoice, nowSeconds: number): 
 
 /** Expiry: a no-op when another writer got there first (the event that follows checks changes()). */
 export function expireStatement(db: Db, invoice: Invoice): Statement {
+  noteStatusChange(db, invoice.id);
   const due = and(
     eq(invoices.id, invoice.id),
     eq(invoices.status, "open"),
@@ -154,6 +172,7 @@ export async function dueForExpiry(db: Db, nowSeconds: number, limit: number): P
 
 /** Guarded: marks the invoice paid only if it is still open and unexpired, else aborts the batch. */
 export function markPaidStatements(db: Db, invoice: Invoice, nowSeconds: number): Statement[] {
+  noteStatusChange(db, invoice.id);
   const open = and(
     eq(invoices.id, invoice.id),
     eq(invoices.status, "open"),

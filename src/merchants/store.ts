@@ -1,6 +1,6 @@
 /** The only module that reads and writes merchants and API keys. */
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
-import { type Db, type Statement, statement } from "../db/client";
+import { type Db, rawStatement, type Statement, statement } from "../db/client";
 import { apiKeys, merchants } from "../db/schema";
 import type { MerchantFiat } from "../rates/rate";
 import type { ApiKey, Merchant, Scope } from "./merchant";
@@ -44,6 +44,23 @@ export async function activeKeysByPrefix(
     ...toApiKey(r.key),
     fiat: { displayCurrency: r.displayCurrency, spreadPpm: r.spreadPpm },
   }));
+}
+
+/**
+ * A batch guard for a write made on a key read earlier (another request, or this one): aborts the
+ * batch unless the key is still unrevoked and its merchant's fiat settings are still `fiat`, so a
+ * revocation or a settings change takes effect on the very next write.
+ */
+export function keyUnchangedStatement(db: Db, keyId: string, fiat: MerchantFiat): Statement {
+  return rawStatement(
+    db,
+    `INSERT INTO batch_guard (reason) SELECT 'api_key_changed' WHERE NOT EXISTS (
+       SELECT 1 FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+       WHERE k.id = ? AND k.revoked_at IS NULL AND m.display_currency IS ? AND m.rate_spread_ppm = ?)`,
+    keyId,
+    fiat.displayCurrency,
+    fiat.spreadPpm,
+  );
 }
 
 /** A merchant's keys, newest first, one page. */
