@@ -9,6 +9,7 @@ import { MemoryStorage } from "../src/client/storage";
 import {
   createWebLNProvider,
   type EnableDecision,
+  grantOf,
   OriginPermissions,
   type PaymentAsk,
 } from "../src/client/webln";
@@ -126,6 +127,55 @@ describe("WebLN: nothing is spent without asking", () => {
     const again = provider("https://b.example", { enable: true }, permissions);
     await again.webln.enable();
     expect(again.asked.enable).toEqual(["https://b.example"]);
+  });
+
+  it("allows only on an explicit true or {limitMsat}: any other answer refuses, and is remembered as a refusal", async () => {
+    const answers: [unknown, boolean, bigint | null][] = [
+      [true, true, null],
+      [{ limitMsat: 5_000n }, true, 5_000n],
+      [{ limitMsat: 0n }, true, 0n],
+      [{ limitMsat: null }, true, null],
+      [false, false, null],
+      [undefined, false, null],
+      [null, false, null],
+      ["yes", false, null],
+      ["true", false, null],
+      [1, false, null],
+      [{}, false, null],
+      [{ limitMsat: 5_000 }, false, null],
+      [{ limitMsat: -1n }, false, null],
+      [[true], false, null],
+    ];
+    expect(answers.map(([d]) => [d, grantOf(d)])).toEqual(
+      answers.map(([d, allowed, limitMsat]) => [d, { allowed, limitMsat }]),
+    );
+    const permissions = new OriginPermissions(new MemoryStorage());
+    for (const [i, answer] of [undefined, "yes", 1, {}].entries()) {
+      const origin = `https://sloppy-${i}.example`;
+      let asked = 0;
+      let confirmed = 0;
+      const webln = createWebLNProvider(payer.wallet, payer.client, {
+        origin,
+        permissions,
+        enable: async () => {
+          asked++;
+          return answer as EnableDecision;
+        },
+        confirm: async () => {
+          confirmed++;
+          return true;
+        },
+      });
+      await expect(webln.enable()).rejects.toThrow(/not allowed/);
+      await expect(webln.enable()).rejects.toThrow(/not allowed/);
+      expect(asked).toBe(1);
+      expect(await webln.isEnabled()).toBe(false);
+      const seq = await channelSeq();
+      await expect(webln.sendPayment((await invoice(1_000)).bolt11)).rejects.toThrow(/not allowed/);
+      expect(confirmed).toBe(0);
+      expect(await channelSeq()).toBe(seq);
+      expect(await permissions.get(origin)).toMatchObject({ allowed: false, limitMsat: null });
+    }
   });
 
   it("an allowed origin revoked by the wallet's UI can no longer pay", async () => {

@@ -3,12 +3,14 @@
  * from a Sluice channel — and nothing is spent without asking (issue #11 item 4):
  *  - `enable()` asks once per origin (`asks.enable`), and the answer is remembered: allowed
  *    (optionally with a spending limit) or refused; a refused origin is not asked again until the
- *    user forgets it (`OriginPermissions.forget`), so a page cannot nag;
+ *    user forgets it (`OriginPermissions.forget`), so a page cannot nag. Only an explicit `true` or
+ *    `{limitMsat}` allows: anything else the callback returns (undefined, "yes", 1, {}) refuses;
  *  - every payment asks `asks.confirm` with the decoded invoice; there is no default yes;
  *  - an origin with a limit can never spend past it: a payment that would is refused unasked.
  *
- *   window.webln = createWebLNProvider(wallet, client, {
- *     origin: location.origin,
+ *   // In the wallet's own page, for a request that came by postMessage from another origin:
+ *   const webln = createWebLNProvider(wallet, client, {
+ *     origin: event.origin,                                    // the browser's, never one the message claims
  *     enable: async (origin) => ({ limitMsat: 50_000_000n }),   // or true, or false
  *     confirm: async ({ invoice, amountMsat }) => window.confirm(`Pay ${amountMsat / 1000n} sat?`),
  *   });
@@ -40,6 +42,22 @@ export interface OriginGrant {
 /** The answer to an enable request: refuse, allow, or allow up to a limit (msat). */
 export type EnableDecision = boolean | { readonly limitMsat: bigint | null };
 
+/**
+ * What an enable callback's answer grants. Allowing takes an explicit `true`, or an object whose
+ * `limitMsat` is a non-negative bigint or null; anything else — undefined from a callback that
+ * forgot to return, a truthy "yes" or 1, `{}`, a negative or non-bigint limit — refuses: a wallet
+ * is never opened to a page by accident.
+ */
+export function grantOf(decision: unknown): { allowed: boolean; limitMsat: bigint | null } {
+  if (decision === true) return { allowed: true, limitMsat: null };
+  if (typeof decision === "object" && decision !== null && "limitMsat" in decision) {
+    const { limitMsat } = decision as { limitMsat: unknown };
+    if (limitMsat === null || (typeof limitMsat === "bigint" && limitMsat >= 0n))
+      return { allowed: true, limitMsat };
+  }
+  return { allowed: false, limitMsat: null };
+}
+
 /** One payment to confirm: everything a dialog needs to show. */
 export interface PaymentAsk {
   readonly origin: string;
@@ -58,7 +76,7 @@ export interface PaymentAsk {
 export interface WebLNOptions {
   /** The origin asking: `location.origin` in a page, a postMessage event's `origin` in a wallet. */
   readonly origin: string;
-  /** Asked when an origin without a remembered decision calls enable(). */
+  /** Asked when an origin without a remembered decision calls enable(); only `true` or `{limitMsat}` allows. */
   readonly enable: (origin: string) => Promise<EnableDecision>;
   /** Asked before every payment; true pays. Required: there is no default yes. */
   readonly confirm: (ask: PaymentAsk) => Promise<boolean>;
@@ -128,14 +146,13 @@ export class OriginPermissions {
     await this.storage.set(grantKey(grant.origin), JSON.stringify(stored));
   }
 
-  /** Records a decision for an origin (spending so far is kept). */
+  /** Records a decision for an origin (spending so far is kept); see `grantOf` for what allows. */
   decide(origin: string, decision: EnableDecision, nowSeconds: number): Promise<OriginGrant> {
     return this.exclusive(async () => {
       const previous = await this.get(origin);
       const grant: OriginGrant = {
         origin,
-        allowed: decision !== false,
-        limitMsat: typeof decision === "object" ? checkedLimit(decision.limitMsat) : null,
+        ...grantOf(decision),
         spentMsat: previous?.spentMsat ?? 0n,
         decidedAt: nowSeconds,
       };

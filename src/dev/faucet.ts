@@ -30,10 +30,26 @@ export async function faucetPay(
   script: Uint8Array,
   valueSat: bigint,
 ): Promise<{ txid: string; vout: number; rawTxHex: string }> {
+  const paid = await faucetPayAll(rpcConfig, faucetSecret, [{ script, valueSat }]);
+  return { ...paid, vout: 0 };
+}
+
+/**
+ * Pays every output from one unspent faucet coinbase, in one transaction (output i is payment i,
+ * the change comes last): funds hundreds of channels with one of the faucet's 150 coinbases.
+ */
+export async function faucetPayAll(
+  rpcConfig: Pick<RpcConfig, "url" | "user" | "password">,
+  faucetSecret: Uint8Array,
+  payments: readonly { script: Uint8Array; valueSat: bigint }[],
+): Promise<{ txid: string; rawTxHex: string }> {
   const rpc = jsonRpc({ ...rpcConfig, timeoutMs: 10_000 });
   const backend = bitcoindRpc({ ...rpcConfig, timeoutMs: 10_000, fallbackFeeRateSatPerVb: 1 });
   const pubkey = secp.getPublicKey(faucetSecret, true);
   const scriptCode = concatBytes(Uint8Array.of(0x76, 0xa9, 0x14), hash160(pubkey), Uint8Array.of(0x88, 0xac));
+  const paidSat = payments.reduce((sum, p) => sum + p.valueSat, 0n);
+  // A P2WSH output is 43 vbytes: 2 sat/vB for each further one, on top of the one-output fee.
+  const feeSat = FEE_SAT + 86n * BigInt(payments.length - 1);
   const start = 1 + Math.floor(Math.random() * FAUCET_HEIGHTS);
   let lastError = "none unspent";
   // Walk the faucet's coinbases from a random start so parallel callers rarely pick the same one.
@@ -48,8 +64,8 @@ export async function faucetPay(
       locktime: 0,
       inputs: [{ txid: coinbase, vout: 0, sequence: 0xfffffffd }],
       outputs: [
-        { valueSat, script },
-        { valueSat: COINBASE_SAT - valueSat - FEE_SAT, script: p2wpkh(pubkey) },
+        ...payments.map((p) => ({ valueSat: p.valueSat, script: p.script })),
+        { valueSat: COINBASE_SAT - paidSat - feeSat, script: p2wpkh(pubkey) },
       ],
     };
     const hashToSign = bip143Sighash(unsigned, 0, scriptCode, COINBASE_SAT, SIGHASH.ALL);
@@ -57,7 +73,7 @@ export async function faucetPay(
     const tx: Tx = { ...unsigned, inputs: [{ ...unsigned.inputs[0]!, witness: [signature, pubkey] }] };
     const raw = txHex(tx);
     try {
-      return { txid: await backend.broadcast(raw), vout: 0, rawTxHex: raw };
+      return { txid: await backend.broadcast(raw), rawTxHex: raw };
     } catch (e) {
       // Another caller spent this coinbase first: try the next one.
       if (!(e instanceof ChainError) || e.kind !== "rejected") throw e;
