@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { hub, newMerchant, tableCounts, testClock } from "./helpers";
+import { linkPages } from "./link-pages";
 
 const clock = testClock();
 const h = hub(clock);
@@ -20,30 +21,7 @@ const createLink = async (body: Record<string, unknown>) => {
   return res.body;
 };
 
-/** POST /l/{id} as a browser: no body; the cookie, if any; returns the redirect and the cookie set. */
-async function press(path: string, cookie?: string) {
-  const res = await h.app.request(
-    path,
-    { method: "POST", headers: cookie ? { cookie } : {}, redirect: "manual" },
-    h.env,
-  );
-  const setCookie = res.headers.get("set-cookie");
-  return {
-    status: res.status,
-    location: res.headers.get("location"),
-    cookie: setCookie ? setCookie.split(";")[0]! : cookie,
-    setCookie,
-    text: await res.text(),
-  };
-}
-
-const page = async (path: string) => {
-  const res = await h.app.request(path, {}, h.env);
-  return { status: res.status, headers: res.headers, html: await res.text() };
-};
-
-const invoiceOf = async (location: string) =>
-  (await h.call("GET", `/v1/invoices/${location.split("/").pop()}`, { key })).body;
+const { press, page, invoiceOf } = linkPages(h, () => key);
 
 describe("payment links API", () => {
   it("creates, lists, retrieves and disables a link, announcing payment_link.created and .disabled", async () => {

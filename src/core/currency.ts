@@ -63,3 +63,16 @@ export function parseDecimalToMinor(text: string, exponent: number): bigint | nu
   if (fraction.length > exponent && Number(fraction[exponent]) >= 5) minor += 1n;
   return minor > 0n ? minor : null;
 }
+
+/**
+ * Parses an amount a person typed in a currency's major units ("4.50", "4.5", "4" for EUR; "1500"
+ * for JPY) into minor units, exactly: more decimals than the exponent allows is refused (null),
+ * never rounded, and so is anything but a plain non-negative decimal.
+ */
+export function parseMajorExact(text: string, exponent: number): bigint | null {
+  const match = /^(0|[1-9][0-9]{0,14})(?:\.([0-9]+))?$/.exec(text);
+  if (!match) return null;
+  const fraction = match[2] ?? "";
+  if (fraction.length > exponent) return null;
+  return BigInt(match[1]! + fraction.padEnd(exponent, "0"));
+}

@@ -210,6 +210,9 @@ export const paymentLinks = sqliteTable("payment_links", {
   url: text("url").notNull(),
   createdAt: integer("created_at").notNull(),
   disabledAt: integer("disabled_at"),
+  // 0017: an open fiat amount's limits (minor units); min is set for every open fiat link.
+  priceMinMinor: integer("price_min_minor"),
+  priceMaxMinor: integer("price_max_minor"),
 });
 
 export const paymentLinkVisits = sqliteTable(

@@ -31,10 +31,40 @@ export interface PricingContext {
 }
 
 /**
- * Issues an invoice from what a merchant asks: a fiat price is converted at the current rate less
- * the merchant's spread (no fresh rate: `rate_unavailable`, and nothing is written); an msat amount
- * of a merchant with a display currency locks that currency's rate when there is one (and issues
- * without it when there is none: sat invoices never depend on rates).
+ * Prices what a merchant asks, writing nothing: a fiat price is converted at the current rate less
+ * the merchant's spread (no fresh rate: `rate_unavailable`); an msat amount of a merchant with a
+ * display currency locks that currency's rate when there is one (and goes without it when there is
+ * none: sat invoices never depend on rates).
+ */
+export async function priceAsk(
+  db: Db,
+  ask: InvoiceAsk,
+  nowMs: number,
+  pricing: PricingContext,
+): Promise<Result<InvoiceRequest, DomainError>> {
+  if (ask.price) {
+    const rate = await currentRate(db, pricing.policy, ask.price.currency, nowMs);
+    if (!rate.ok)
+      return rate.error.code === "currency_not_supported"
+        ? err({ ...rate.error, param: "price.currency" })
+        : rate;
+    const priced = priceInFiat(ask.price, rate.value, pricing.merchant);
+    if (!priced.ok) return priced;
+    return ok({ ...ask, ...priced.value });
+  }
+  const display = pricing.merchant.displayCurrency;
+  const rate = display ? await currentRate(db, pricing.policy, display, nowMs) : null;
+  return ok({
+    ...ask,
+    amountMsat: ask.amountMsat,
+    price: null,
+    rate: rate?.ok ? lockRate(rate.value, 0) : null,
+  });
+}
+
+/**
+ * Issues an invoice from what a merchant asks (priced by priceAsk), in one batch after the caller's
+ * `guards`; nothing is written on a refusal.
  */
 export async function issueInvoice(
   db: Db,
@@ -43,26 +73,9 @@ export async function issueInvoice(
   pricing: PricingContext,
   guards: readonly Statement[] = [],
 ): Promise<Result<Invoice, DomainError>> {
-  if (ask.price) {
-    const rate = await currentRate(db, pricing.policy, ask.price.currency, ctx.nowMs);
-    if (!rate.ok)
-      return rate.error.code === "currency_not_supported"
-        ? err({ ...rate.error, param: "price.currency" })
-        : rate;
-    const priced = priceInFiat(ask.price, rate.value, pricing.merchant);
-    if (!priced.ok) return priced;
-    return ok(await createAndStore(db, { ...ask, ...priced.value }, ctx, guards));
-  }
-  const display = pricing.merchant.displayCurrency;
-  const rate = display ? await currentRate(db, pricing.policy, display, ctx.nowMs) : null;
-  return ok(
-    await createAndStore(
-      db,
-      { ...ask, amountMsat: ask.amountMsat, price: null, rate: rate?.ok ? lockRate(rate.value, 0) : null },
-      ctx,
-      guards,
-    ),
-  );
+  const request = await priceAsk(db, ask, ctx.nowMs, pricing);
+  if (!request.ok) return request;
+  return ok(await createAndStore(db, request.value, ctx, guards));
 }
 
 /** Creates an invoice and its `invoice.created` event in one batch, after the caller's `guards`. */

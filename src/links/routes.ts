@@ -1,5 +1,5 @@
 /** Payment link routes: the merchant API and the public page /l/{id}. */
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { base64urlnopad } from "@scure/base";
@@ -21,9 +21,14 @@ import {
   renderList,
 } from "../http/schemas";
 import { validationHook } from "../http/validation";
+import type { Merchant } from "../merchants/merchant";
 import { getMerchant } from "../merchants/store";
+import type { FiatPrice } from "../rates/rate";
+import { priceInFiat } from "../rates/rules";
+import { currentRate } from "../rates/service";
+import type { LinkRequest } from "./link";
 import { linkGonePage, linkPage } from "./page";
-import { isVisitorId, visitAmount } from "./rules";
+import { checkConverted, isVisitorId, visitAmount } from "./rules";
 import { CreateLinkBody, LinkIdParam, LinkPageQuery, ListLinksQuery, PaymentLinkSchema } from "./schemas";
 import { createLink, disableLink, visitLink } from "./service";
 import { getLink, linkById, listLinks } from "./store";
@@ -35,6 +40,43 @@ const VISITOR_COOKIE = "sluice_visitor";
 const origin = (c: Context<AppEnv>) => c.var.config.publicUrl ?? new URL(c.req.url).origin;
 const moment = (c: Context<AppEnv>) => ({ nowMs: c.var.clock.nowMs(), random: c.var.random });
 const maxMsat = (c: Context<AppEnv>) => c.var.config.channel.maxCapacitySat * 1000n;
+const notFound = domainError("payment_link_not_found", "This payment link does not exist.");
+const disabledError = domainError("payment_link_disabled", "This payment link no longer takes payments.");
+
+/** The request as the domain takes it (the schema checked shapes and that at most one amount is given). */
+function linkRequest(body: z.infer<typeof CreateLinkBody>): LinkRequest {
+  const open = body.open_price;
+  return {
+    amountMsat: body.amount_msat === undefined ? null : BigInt(body.amount_msat),
+    price: body.price
+      ? { currency: body.price.currency, amountMinor: BigInt(body.price.amount_minor) }
+      : null,
+    openPrice: open
+      ? {
+          currency: open.currency,
+          minAmountMinor: BigInt(open.min_amount_minor ?? 1),
+          maxAmountMinor: open.max_amount_minor === undefined ? null : BigInt(open.max_amount_minor),
+        }
+      : null,
+    description: body.description ?? null,
+    successUrl: body.success_url ?? null,
+  };
+}
+
+/** What a fiat price comes to in msat now, for the page (null: no fresh rate); it writes nothing. */
+async function quoteMsat(
+  c: Context<AppEnv>,
+  price: FiatPrice,
+  merchant: Merchant | null,
+): Promise<bigint | null> {
+  const rate = await currentRate(c.var.db, c.var.config.rates, price.currency, c.var.clock.nowMs());
+  if (!rate.ok) return null;
+  const priced = priceInFiat(price, rate.value, {
+    displayCurrency: null,
+    spreadPpm: merchant?.rateSpreadPpm ?? 0,
+  });
+  return priced.ok ? priced.value.amountMsat : null;
+}
 
 const createLinkRoute = createRoute({
   method: "post",
@@ -120,18 +162,15 @@ export function linkRoutes() {
 
   app.openapi(createLinkRoute, async (c) => {
     const body = c.req.valid("json");
-    const link = await createLink(
+    const result = await createLink(
       c.var.db,
       merchantId(c.var.principal),
-      {
-        amountMsat: body.amount_msat === undefined ? null : BigInt(body.amount_msat),
-        description: body.description ?? null,
-        successUrl: body.success_url ?? null,
-      },
-      origin(c),
+      linkRequest(body),
+      { origin: origin(c), hubCurrencies: c.var.config.rates.currencies },
       moment(c),
     );
-    return c.json(renderLink(link), 201);
+    if (!result.ok) return fail(c, result.error) as never;
+    return c.json(renderLink(result.value), 201);
   });
 
   app.openapi(get, async (c) => {
@@ -162,41 +201,52 @@ export function linkRoutes() {
   // The page is for browsers: every answer, errors included, is HTML.
   const pages = new OpenAPIHono<AppEnv>({
     defaultHook: async (result, c) => {
-      if (!result.success)
-        return c.body(linkGonePage("This payment link does not exist."), 404, await pageHeaders());
+      if (!result.success) return c.body(linkGonePage(notFound), 404, await pageHeaders());
     },
   });
 
   pages.openapi(pageRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { amount_sat: amountSat } = c.req.valid("query");
+    const query = c.req.valid("query");
     const headers = { ...(await pageHeaders("self")), "x-robots-tag": "noindex" };
     const link = await linkById(c.var.db, id);
-    if (!link) return c.body(linkGonePage("This payment link does not exist."), 404, headers);
-    if (link.status !== "active") {
-      return c.body(linkGonePage("This payment link no longer takes payments."), 410, headers);
-    }
+    if (!link) return c.body(linkGonePage(notFound), 404, headers);
+    if (link.status !== "active") return c.body(linkGonePage(disabledError), 410, headers);
     const merchant = await getMerchant(c.var.db, link.merchantId);
+    const asked = query.amount_sat !== undefined || query.amount !== undefined;
+    const fixed = link.amountMsat !== null || link.price !== null;
     const chosen =
-      link.amountMsat === null && amountSat !== undefined ? visitAmount(link, amountSat, maxMsat(c)) : null;
+      fixed || asked
+        ? visitAmount(link, { amountSat: query.amount_sat, amount: query.amount }, maxMsat(c))
+        : null;
+    const quote =
+      chosen?.ok && chosen.value.kind === "price" ? await quoteMsat(c, chosen.value.price, merchant) : null;
+    const refusal =
+      chosen && !chosen.ok ? chosen.error : quote === null ? null : checkConverted(link, quote, maxMsat(c));
     const html = linkPage({
       link,
       merchantName: merchant?.name ?? "",
-      chosenSat: chosen?.ok ? chosen.value / 1000n : null,
+      chosen: chosen?.ok && !refusal ? chosen.value : null,
+      quoteMsat: quote,
       maxSat: maxMsat(c) / 1000n,
-      error: chosen && !chosen.ok ? chosen.error.message : null,
+      error: refusal,
     });
-    return c.body(html, chosen && !chosen.ok ? 400 : 200, headers);
+    return c.body(html, refusal ? errorStatus(refusal.code).status : 200, headers);
   });
 
   pages.openapi(payRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const { amount_sat: amountSat } = c.req.valid("query");
+    const query = c.req.valid("query");
     const presented = getCookie(c, VISITOR_COOKIE);
     const visitor = isVisitorId(presented) ? presented : base64urlnopad.encode(c.var.random(16));
     const result = await visitLink(
       c.var.db,
-      { linkId: id, visitor, amountSat, maxMsat: maxMsat(c) },
+      {
+        linkId: id,
+        visitor,
+        query: { amountSat: query.amount_sat, amount: query.amount },
+        maxMsat: maxMsat(c),
+      },
       {
         network: c.var.config.network,
         nodeSecretKey: c.var.config.keys.node.secretKey,
@@ -204,14 +254,11 @@ export function linkRoutes() {
         random: c.var.random,
         publicUrl: origin(c),
       },
+      c.var.config.rates,
     );
     const headers = { ...(await pageHeaders("self")), "x-robots-tag": "noindex" };
     if (!result.ok) {
-      return c.body(
-        linkGonePage(result.error.message),
-        errorStatus(result.error.code).status,
-        headers,
-      ) as never;
+      return c.body(linkGonePage(result.error), errorStatus(result.error.code).status, headers) as never;
     }
     setCookie(c, VISITOR_COOKIE, visitor, {
       path: "/l/",

@@ -6,11 +6,26 @@ import type { PaymentLink, Visit } from "./link";
 
 type Row = typeof paymentLinks.$inferSelect;
 
+const big = (n: number | null) => (n === null ? null : BigInt(n));
+const num = (n: bigint | null) => (n === null ? null : Number(n));
+
 const fromRow = (row: Row): PaymentLink => ({
   id: row.id,
   merchantId: row.merchantId,
   status: row.status,
-  amountMsat: row.amountMsat === null ? null : BigInt(row.amountMsat),
+  amountMsat: big(row.amountMsat),
+  price:
+    row.priceCurrency !== null && row.priceAmountMinor !== null
+      ? { currency: row.priceCurrency, amountMinor: BigInt(row.priceAmountMinor) }
+      : null,
+  openPrice:
+    row.priceCurrency !== null && row.priceMinMinor !== null
+      ? {
+          currency: row.priceCurrency,
+          minAmountMinor: BigInt(row.priceMinMinor),
+          maxAmountMinor: big(row.priceMaxMinor),
+        }
+      : null,
   description: row.description,
   successUrl: row.successUrl,
   url: row.url,
@@ -20,11 +35,16 @@ const fromRow = (row: Row): PaymentLink => ({
 
 /** Statement inserting a new link. */
 export function insertLinkStatement(db: Db, link: PaymentLink): Statement {
+  const { price, openPrice, ...rest } = link;
   return statement(
     db,
     db.insert(paymentLinks).values({
-      ...link,
-      amountMsat: link.amountMsat === null ? null : Number(link.amountMsat),
+      ...rest,
+      amountMsat: num(link.amountMsat),
+      priceCurrency: price?.currency ?? openPrice?.currency ?? null,
+      priceAmountMinor: num(price?.amountMinor ?? null),
+      priceMinMinor: num(openPrice?.minAmountMinor ?? null),
+      priceMaxMinor: num(openPrice?.maxAmountMinor ?? null),
     }),
   );
 }
