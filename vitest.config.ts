@@ -37,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: [...configDefaults.exclude, "test/browser/**"],
+            exclude: [...configDefaults.exclude, "test/browser/**", "test/readme-walkthrough.test.ts"],
             // A hang guard, not a performance claim: chain round trips on a loaded 2-core machine take seconds.
             testTimeout: 30_000,
             hookTimeout: 60_000,
@@ -67,11 +67,12 @@ export default defineConfig(async () => {
           },
         },
         {
-          // Real Chromium against a real `wrangler dev` and regtest node: runs in Node, not workerd.
+          // Real Chromium against a real `wrangler dev` and regtest node, and the README walk-through
+          // against a real `npm start`: runs in Node, not workerd.
           test: {
             name: "browser",
             environment: "node",
-            include: ["test/browser/**/*.test.ts"],
+            include: ["test/browser/**/*.test.ts", "test/readme-walkthrough.test.ts"],
             // Hang guards: startup of wrangler, bcoin and Chromium on a loaded 2-core machine is slow.
             testTimeout: 120_000,
             hookTimeout: 180_000,

@@ -1,7 +1,13 @@
 /** Conversions and roundings between msat and minor units (src/core/fiat.ts), and the ISO 4217 table. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatMinor, isCurrency, minorUnitExponent, parseDecimalToMinor } from "../src/core/currency";
+import {
+  formatMinor,
+  isCurrency,
+  minorUnitExponent,
+  parseDecimalToMinor,
+  parseMajorExact,
+} from "../src/core/currency";
 import {
   deviationPpmCeil,
   MSAT_PER_BTC,
@@ -157,6 +163,37 @@ describe("ISO 4217 minor units", () => {
     [0n, 2, "0.00"],
   ])("%s minor units with exponent %s read %s", (minor, exponent, text) => {
     expect(formatMinor(minor, exponent)).toBe(text);
+  });
+
+  it("parseMajorExact reads back what formatMinor writes, for every exponent", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }),
+        fc.integer({ min: 0, max: 4 }),
+        (minor, e) => {
+          expect(parseMajorExact(formatMinor(minor, e), e)).toBe(minor);
+        },
+      ),
+    );
+  });
+
+  it.each([
+    ["4.5", 2, 450n],
+    ["4", 2, 400n],
+    ["0.01", 2, 1n],
+    ["1500", 0, 1_500n],
+    ["1.250", 3, 1_250n],
+    ["4.505", 2, null], // more decimals than EUR has: refused, never rounded
+    ["15.5", 0, null],
+    ["04.50", 2, null],
+    ["4.", 2, null],
+    [".5", 2, null],
+    ["-1", 2, null],
+    ["1e3", 2, null],
+    ["1,5", 2, null],
+    ["", 2, null],
+  ])("parseMajorExact(%j, %s) is %s", (text, exponent, minor) => {
+    expect(parseMajorExact(text, exponent)).toBe(minor);
   });
 
   it.each([

@@ -3,7 +3,11 @@
  * callback's invoice (h = sha256(metadata), LUD-09, LUD-12), paying it from a real channel, and the
  * LUD-21 verify URL. The npm client library runs against `wrangler dev` in test/browser/lnurl-client.test.ts.
  */
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config";
+import { openDb } from "../src/db/client";
+import { refreshRates } from "../src/rates/service";
 import { bytesToHex, hexToBytes, sha256, utf8ToBytes } from "../src/crypto";
 import { decodeInvoice } from "../src/lightning/bolt11";
 import { hub, newMerchant, testClock } from "./helpers";
@@ -147,6 +151,9 @@ describe("LNURL-pay for a Lightning Address", () => {
       description_hash: decoded.value.description_hash,
       metadata: { lightning_address: "tips@pay.sluice.test", comment: "merci ☕" },
       expiry_seconds: 600,
+      // No display currency: no rate, and no fiat value.
+      rate: null,
+      fiat_value: null,
     });
     const created = await eventsOf(shop.key, "invoice.created");
     expect(created.map((e) => e.data.object.id)).toContain(invoiceId);
@@ -198,5 +205,35 @@ describe("LNURL-pay for a Lightning Address", () => {
     }
     expect((await h.call("GET", local(cb.verify))).body).toMatchObject({ status: "OK", settled: false });
     expect((await claim(other.key, { name: "spare" })).body.error.code).toBe("address_name_taken");
+  });
+});
+
+describe("a Lightning Address of a merchant with a display currency", () => {
+  it("locks that currency's rate on the callback's invoice, so its payment has a fiat value; without a rate it still issues", async () => {
+    await refreshRates(openDb(env.DB), loadConfig(h.env).rates, clock.nowMs());
+    const bar = await newMerchant(h, "Euro Bar");
+    await h.call("PATCH", "/v1/merchant", { key: bar.key, body: { display_currency: "EUR" } });
+    expect((await claim(bar.key, { name: "bar" })).status).toBe(201);
+    const invoiceOf = async (verify: string) =>
+      (await h.call("GET", `/v1/invoices/${verify.split("/").pop()}`, { key: bar.key })).body;
+
+    const cb = (await h.call("GET", "/lnurlp/bar/callback?amount=150000")).body;
+    // 150,000 msat at EUR 90,000.00 per bitcoin (the fixed development rate): 13.5 cents, 14 to the nearest.
+    expect(await invoiceOf(cb.verify)).toMatchObject({
+      amount_msat: 150_000,
+      price: null,
+      rate: { currency: "EUR", btc_price_minor: 9_000_000, spread_ppm: 0, source: "fixed" },
+      fiat_value: { currency: "EUR", amount_minor: 14, btc_price_minor: 9_000_000 },
+    });
+
+    // Sat payments never depend on rates: once they are stale the address still answers, without one.
+    clock.advanceSeconds(loadConfig(h.env).rates.maxAgeSeconds + 1);
+    const stale = await h.call("GET", "/lnurlp/bar/callback?amount=150000");
+    expect(stale.status).toBe(200);
+    expect(await invoiceOf(stale.body.verify)).toMatchObject({
+      amount_msat: 150_000,
+      rate: null,
+      fiat_value: null,
+    });
   });
 });

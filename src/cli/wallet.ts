@@ -11,7 +11,8 @@ import { faucetPay } from "../dev/faucet";
 export const WALLET_USAGE = `usage:
   sluice wallet show
   sluice wallet open     --capacity <sat> [--refund-script <hex>]
-  sluice wallet fund     --channel <ch_…>            (regtest: pays from the dev faucet, then registers)
+  sluice wallet fund     --channel <ch_…> [--wait]   (regtest: pays from the dev faucet, then registers;
+                                                     --wait: returns once the channel is open)
   sluice wallet register --channel <ch_…> --txid <hex> --vout <n>
   sluice wallet status   --channel <ch_…>
   sluice wallet close    --channel <ch_…>
@@ -57,6 +58,21 @@ function integer(f: Map<string, string>, name: string, fallback?: number): numbe
   return n;
 }
 
+/** How long `fund --wait` waits for MIN_CONFIRMATIONS blocks before giving up. */
+const OPEN_WAIT_MS = 180_000;
+
+/** The channel once the hub sees it open (polling once a second); throws after OPEN_WAIT_MS. */
+async function untilOpen(client: SluiceClient, channelId: string) {
+  const deadline = Date.now() + OPEN_WAIT_MS;
+  for (;;) {
+    const channel = await client.channel(channelId);
+    if (channel.status === "open") return channel;
+    if (Date.now() > deadline)
+      throw new Error(`channel ${channelId} is still ${channel.status} after ${OPEN_WAIT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 /** Runs one wallet command; returns what to print. Throws Error with a message on bad usage. */
 export async function runWallet(args: readonly string[], deps: WalletDeps): Promise<unknown> {
   const [verb, ...afterVerb] = args;
@@ -97,7 +113,8 @@ export async function runWallet(args: readonly string[], deps: WalletDeps): Prom
         hexToBytes(channel.fundingScript),
         BigInt(channel.capacitySat),
       );
-      return wallet.registerFunding(deps.client, channel.id, paid);
+      const registered = await wallet.registerFunding(deps.client, channel.id, paid);
+      return f.get("wait") === "true" ? untilOpen(deps.client, channel.id) : registered;
     }
     case "register":
       return wallet.registerFunding(deps.client, need(f, "channel"), {

@@ -12,7 +12,7 @@ import { type CreateContext, createInvoice, effectiveStatus } from "../invoices/
 import { invoiceCreationStatements, priceAsk } from "../invoices/service";
 import { getInvoice } from "../invoices/store";
 import { getMerchant } from "../merchants/store";
-import { NO_MERCHANT_FIAT } from "../rates/rate";
+import { merchantFiatOf } from "../rates/rate";
 import type { LinkRequest, PaymentLink } from "./link";
 import {
   checkConverted,
@@ -122,12 +122,7 @@ export async function visitLink(
       ? { ...terms, price: amount.value.price }
       : { ...terms, amountMsat: amount.value.amountMsat },
     ctx.nowMs,
-    {
-      policy,
-      merchant: merchant
-        ? { displayCurrency: merchant.displayCurrency, spreadPpm: merchant.rateSpreadPpm }
-        : NO_MERCHANT_FIAT,
-    },
+    { policy, merchant: merchantFiatOf(merchant) },
   );
   if (!priced.ok) return priced;
   const tooBig = checkConverted(link, priced.value.amountMsat, input.maxMsat);

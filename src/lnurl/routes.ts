@@ -223,6 +223,7 @@ export function lnurlRoutes() {
         random: c.var.random,
         publicUrl: c.var.config.publicUrl ?? new URL(c.req.url).origin,
       },
+      c.var.config.rates,
     );
     if (!issued.ok) return lnurlFail(c, issued.error) as never;
     return c.json(renderCallback(issued.value.address, issued.value.invoice, h), 200);

@@ -6,8 +6,10 @@ import { err, ok, type Result } from "../core/result";
 import { type Db, isGuardAbort, runBatch } from "../db/client";
 import type { Invoice } from "../invoices/invoice";
 import type { CreateContext } from "../invoices/rules";
-import { createAndStore, readInvoice } from "../invoices/service";
+import type { RatePolicy } from "../config";
+import { createAndStore, priceAsk, readInvoice } from "../invoices/service";
 import { getMerchant } from "../merchants/store";
+import { merchantFiatOf } from "../rates/rate";
 import type { CallbackQuery, ClaimRequest, LightningAddress, LnurlHost } from "./address";
 import {
   ADDRESS_METADATA_KEY,
@@ -114,7 +116,9 @@ export async function activeAddress(db: Db, name: string): Promise<Result<Lightn
 /**
  * The LUD-06 callback: decides the ask, then issues an ordinary invoice through the invoice service
  * (so invoice.created fires, and payment.succeeded / invoice.paid when it is paid) whose `h` is
- * sha256 of the very metadata string the pay request showed.
+ * sha256 of the very metadata string the pay request showed. Priced like any sat invoice: a
+ * merchant with a display currency gets its rate locked on it (the payment's fiat value), when
+ * there is a fresh one; without one the invoice is issued all the same.
  */
 export async function issueInvoice(
   db: Db,
@@ -122,12 +126,14 @@ export async function issueInvoice(
   query: CallbackQuery,
   host: LnurlHost,
   ctx: Omit<CreateContext, "merchantId">,
+  policy: RatePolicy,
 ): Promise<Result<{ address: LightningAddress; invoice: Invoice }, DomainError>> {
   const address = await addressByName(db, name);
   if (!address) return err(unknownName(name));
   const ask = decideCallback(address, query);
   if (!ask.ok) return ask;
-  const invoice = await createAndStore(
+  const merchant = await getMerchant(db, address.merchantId);
+  const priced = await priceAsk(
     db,
     {
       amountMsat: ask.value.amountMsat,
@@ -142,8 +148,11 @@ export async function issueInvoice(
       successUrl: null,
       publicMetadataKeys: [],
     },
-    { ...ctx, merchantId: address.merchantId },
+    ctx.nowMs,
+    { policy, merchant: merchantFiatOf(merchant) },
   );
+  if (!priced.ok) return priced;
+  const invoice = await createAndStore(db, priced.value, { ...ctx, merchantId: address.merchantId });
   return ok({ address, invoice });
 }
 

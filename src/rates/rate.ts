@@ -46,3 +46,11 @@ export interface MerchantFiat {
 
 /** The merchant fiat settings of a merchant that set none. */
 export const NO_MERCHANT_FIAT: MerchantFiat = { displayCurrency: null, spreadPpm: 0 };
+
+/** A merchant's fiat settings as stored on it (none for a merchant that is gone). */
+export const merchantFiatOf = (
+  merchant: { readonly displayCurrency: string | null; readonly rateSpreadPpm: number } | null,
+): MerchantFiat =>
+  merchant
+    ? { displayCurrency: merchant.displayCurrency, spreadPpm: merchant.rateSpreadPpm }
+    : NO_MERCHANT_FIAT;
