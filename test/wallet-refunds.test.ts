@@ -64,6 +64,8 @@ describe("GET /v1/channels/{id}/refunds", () => {
     }
     // EUR 9.00 of the EUR 27.00 paid, at the payment's own rate; then part of the florist's.
     const first = await refund(bakery.key, payments[0]!, { fiat: { amount_minor: 900, rate: "original" } });
+    // Ids order refunds (settlement pays a channel's oldest first); the test clock stands still.
+    h.clock.advanceSeconds(1);
     const second = await refund(florist.key, payments[1]!, 4_000_000);
     const elsewhere = await sdk.wallet.pay(client, (await invoice(bakery.key, 7_000_000)).bolt11);
     const sdkRefund = await refund(bakery.key, elsewhere.id, 2_000_000);
